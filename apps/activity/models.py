@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .verbs import Source
+
+
+class Activity(models.Model):
+    """Something that happened, shaped after W3C Activity Streams 2.0. Append-only.
+
+    Names of the object and target are snapshotted so a feed renders without touching the
+    records, and history survives the record's deletion.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64)
+    object_name = models.CharField(max_length=255, blank=True)
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_name = models.CharField(max_length=255, blank=True)
+    published = models.DateTimeField(default=timezone.now)
+    summary = models.CharField(max_length=500, blank=True)
+    changes = models.JSONField(default=list, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
+    source_client = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # The transactional outbox mark: set in the writing transaction, cleared by fan-out.
+    fanout_pending = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_client", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="activity_idempotency_unique",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(fanout_pending=True),
+                name="activity_outbox_pending",
+            ),
+            models.Index(fields=["object_type", "object_id", "id"], name="activity_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.object_type}:{self.object_id}"
+
+    @property
+    def object_stream(self) -> str:
+        return f"{self.object_type}:{self.object_id}"
+
+
+class ActivityStream(models.Model):
+    """Membership of an activity in a stream (`deal:42`, `user:3`, `topic:pricing`)."""
+
+    id = models.BigAutoField(primary_key=True)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="streams")
+    stream = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "activity"], name="activity_stream_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} ∋ {self.activity_id}"
+
+
+class Follow(models.Model):
+    """A user following a stream, with per-follow settings."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    stream = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    muted = models.BooleanField(default=False)
+    # Empty means every verb; otherwise only these verbs reach the follower's feed.
+    verbs = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "stream"], name="follow_unique")]
+        indexes = [models.Index(fields=["stream", "user"], name="follow_stream")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.stream}"
+
+
+class InboxEntry(models.Model):
+    """One activity in one user's news feed, written by fan-out.
+
+    The feed is a range scan on (user, activity DESC); the entry's own id records arrival
+    order, which websocket resume uses so late fan-outs are not skipped.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "activity"], name="inbox_unique")]
+        indexes = [models.Index(fields=["user", "id"], name="inbox_arrival")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ← {self.activity_id}"

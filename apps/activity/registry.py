@@ -1,0 +1,121 @@
+"""What can be followed, and who gets told: explicit registries filled from AppConfig.ready().
+
+`activity` knows nothing about Clients or Deals. Apps register each followable kind with a
+stream prefix and bulk visibility predicates, and each delivery sink (websocket push,
+notifications, webhooks) that fan-out calls after inbox rows are committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+
+    from .models import Activity
+
+
+def _everyone(object_id: str, user_ids: Collection[int]) -> set[int]:
+    return set(user_ids)
+
+
+def _all_objects(viewer: User, object_ids: Collection[str]) -> set[str]:
+    return set(object_ids)
+
+
+@dataclass(frozen=True)
+class StreamKind:
+    """A followable kind. `prefix` is the stream key prefix (`deal` in `deal:42`)."""
+
+    prefix: str
+    label: str
+    # Which of these users may see object `object_id` (used by fan-out, per activity).
+    users_who_can_see: Callable[[str, Collection[int]], set[int]] = _everyone
+    # Which of these object ids the viewer may see (used by reads, per page).
+    visible_object_ids: Callable[[User, Collection[str]], set[str]] = _all_objects
+    # Does the object exist (and is it visible to viewer)? Used to validate follows.
+    url: Callable[[str], str] = field(default=lambda object_id: "")
+
+
+@dataclass(frozen=True)
+class DeliveredBatch:
+    activity: Activity
+    data: dict[str, Any]
+    recipient_ids: list[int]
+    streams: list[str]
+
+
+DeliverySink = Callable[[DeliveredBatch], None]
+
+_kinds: dict[str, StreamKind] = {}
+_sinks: dict[str, DeliverySink] = {}
+
+
+def register_kind(kind: StreamKind) -> None:
+    _kinds[kind.prefix] = kind
+
+
+def register_sink(name: str, sink: DeliverySink) -> None:
+    """Register a delivery sink; sinks run in registration order after fan-out commits."""
+    _sinks[name] = sink
+
+
+def kind_for(prefix: str) -> StreamKind | None:
+    return _kinds.get(prefix)
+
+
+def kinds() -> dict[str, StreamKind]:
+    return dict(_kinds)
+
+
+def sinks() -> list[DeliverySink]:
+    return list(_sinks.values())
+
+
+def split_stream(stream: str) -> tuple[str, str]:
+    prefix, _, object_id = stream.partition(":")
+    return prefix, object_id
+
+
+def users_who_can_see(activity: Activity, user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` allowed to see the activity's object (and its target, if any)."""
+    allowed = set(user_ids)
+    for kind_prefix, object_id in (
+        (activity.object_type, activity.object_id),
+        (activity.target_type, activity.target_id),
+    ):
+        kind = _kinds.get(kind_prefix)
+        if kind is not None and allowed:
+            allowed = kind.users_who_can_see(object_id, allowed)
+    return allowed
+
+
+def visible_activities(viewer: User, activities: list[Activity]) -> list[Activity]:
+    """Drop activities whose object or target the viewer may not see; one check per kind."""
+    wanted: dict[str, set[str]] = {}
+    for activity in activities:
+        wanted.setdefault(activity.object_type, set()).add(activity.object_id)
+        if activity.target_type:
+            wanted.setdefault(activity.target_type, set()).add(activity.target_id)
+    visible: dict[str, set[str]] = {}
+    for prefix, ids in wanted.items():
+        kind = _kinds.get(prefix)
+        visible[prefix] = kind.visible_object_ids(viewer, ids) if kind else ids
+    return [
+        a
+        for a in activities
+        if a.object_id in visible[a.object_type]
+        and (not a.target_type or a.target_id in visible[a.target_type])
+    ]
+
+
+def stream_url(stream: str) -> str:
+    prefix, object_id = split_stream(stream)
+    kind = _kinds.get(prefix)
+    return kind.url(object_id) if kind else ""
+
+
+def register_builtin_kinds() -> None:
+    register_kind(StreamKind(prefix="user", label="Person", url=lambda pk: f"/people/{pk}/"))

@@ -1,0 +1,32 @@
+"""Fan-out tasks: thin, idempotent, acknowledged late."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from . import services
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError, OSError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=8,
+)
+def fanout_activity_task(activity_id: int) -> int:
+    """Fan one activity out to its recipients' inboxes and live connections."""
+    return services.activity_fanout(activity_id=activity_id).recipients
+
+
+@shared_task(acks_late=True)
+def sweep_outbox_task() -> int:
+    """Re-enqueue activities whose fan-out was never done (e.g. the broker was down at commit)."""
+    grace = timedelta(seconds=settings.FEEDHUB["OUTBOX_GRACE_SECONDS"])
+    ids = services.outbox_pending_ids(older_than=grace)
+    for activity_id in ids:
+        fanout_activity_task.delay(activity_id)
+    return len(ids)

@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class Verb(models.TextChoices):
+    """Activity Streams 2.0 types feedhub emits itself. Integrations may add namespaced verbs."""
+
+    CREATE = "Create"
+    UPDATE = "Update"
+    DELETE = "Delete"
+    ADD = "Add"
+    REMOVE = "Remove"
+    LIKE = "Like"
+    FOLLOW = "Follow"
+    ANNOUNCE = "Announce"
+
+
+class Source(models.TextChoices):
+    WEB = "web"
+    API = "api"
+    SYSTEM = "system"

@@ -1,0 +1,130 @@
+"""The feed websocket: live items for the signed-in user, with resume by cursor."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from apps.activity import registry, selectors
+from apps.activity.presenters import activity_to_dict
+
+from .protocol import ActivityEnvelope, stream_group, user_group
+
+# Close codes in the 4000 range mirror HTTP: 4401 unauthenticated, 4400 bad request.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_BAD_REQUEST = 4400
+_SEEN_LIMIT = 2000
+_MAX_SUBSCRIPTIONS = 50
+
+
+class FeedConsumer(AsyncJsonWebsocketConsumer):
+    """`ws/feed/`: joins `user.<id>`, replays from `?since=<cursor>`, then streams live.
+
+    Live messages that arrive during the replay wait in the channel layer until `connect`
+    returns; the consumer remembers what it sent, so nothing is sent twice.
+    """
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.sent: OrderedDict[tuple[str, int], None] = OrderedDict()
+        self.streams: set[str] = set()
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        since_raw = query.get("since", [None])[0]
+        if since_raw is not None and not since_raw.isdigit():
+            await self.accept()
+            await self.send_json(
+                {"type": "error", "error": "bad_cursor", "detail": "since must be an integer"}
+            )
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.accept()
+        replayed = 0
+        if since_raw is not None:
+            replayed = await self._replay(int(since_raw))
+            if replayed < 0:
+                return
+        cursor = await database_sync_to_async(selectors.latest_inbox_cursor)(user=user)
+        await self.send_json({"type": "ready", "cursor": cursor, "replayed": replayed})
+
+    async def _replay(self, since: int) -> int:
+        limit = settings.FEEDHUB["REPLAY_LIMIT"]
+        items = await database_sync_to_async(self._load_since)(since, limit + 1)
+        if len(items) > limit:
+            await self.send_json({"type": "resync", "reason": "too_far_behind"})
+            await self.close()
+            return -1
+        for data in items:
+            await self._send_envelope(ActivityEnvelope(feed="news", cursor=data["id"], data=data).as_json())
+        return len(items)
+
+    def _load_since(self, since: int, limit: int) -> list[dict[str, Any]]:
+        return [activity_to_dict(a) for a in selectors.inbox_since(user=self.user, cursor=since, limit=limit)]
+
+    async def disconnect(self, code: int) -> None:
+        user = getattr(self, "user", None)
+        if user is None:
+            return
+        await self.channel_layer.group_discard(user_group(user.pk), self.channel_name)
+        for stream in getattr(self, "streams", ()):
+            await self.channel_layer.group_discard(stream_group(stream), self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind in ("subscribe", "unsubscribe"):
+            await self._subscription(kind, content.get("stream"))
+        else:
+            await self.send_json(
+                {"type": "error", "error": "unknown_type", "detail": f"Unknown message type {kind!r}."}
+            )
+
+    async def _subscription(self, kind: str, stream: Any) -> None:
+        if not isinstance(stream, str) or not await database_sync_to_async(self._may_view)(stream):
+            # Unknown and invisible streams get the same answer.
+            await self.send_json({"type": "error", "error": "not_found", "detail": "No such stream."})
+            return
+        if kind == "subscribe":
+            if len(self.streams) >= _MAX_SUBSCRIPTIONS and stream not in self.streams:
+                await self.send_json(
+                    {"type": "error", "error": "too_many_subscriptions", "detail": "Unsubscribe first."}
+                )
+                return
+            self.streams.add(stream)
+            await self.channel_layer.group_add(stream_group(stream), self.channel_name)
+            await self.send_json({"type": "subscribed", "stream": stream})
+        else:
+            self.streams.discard(stream)
+            await self.channel_layer.group_discard(stream_group(stream), self.channel_name)
+            await self.send_json({"type": "unsubscribed", "stream": stream})
+
+    def _may_view(self, stream: str) -> bool:
+        prefix, object_id = registry.split_stream(stream)
+        kind = registry.kind_for(prefix)
+        return bool(kind and object_id and kind.visible_object_ids(self.user, {object_id}))
+
+    async def activity_push(self, event: dict[str, Any]) -> None:
+        """Channel-layer handler for `activity.push` messages from fan-out."""
+        envelope = event["envelope"]
+        if envelope["feed"] == "stream" and envelope.get("stream") not in self.streams:
+            return
+        await self._send_envelope(envelope)
+
+    async def _send_envelope(self, envelope: dict[str, Any]) -> None:
+        key = (envelope.get("stream") or envelope["feed"], envelope["cursor"])
+        if key in self.sent:
+            return
+        self.sent[key] = None
+        if len(self.sent) > _SEEN_LIMIT:
+            self.sent.popitem(last=False)
+        await self.send_json(envelope)

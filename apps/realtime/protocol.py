@@ -1,0 +1,55 @@
+"""The websocket protocol: group names and the JSON envelopes sent to clients.
+
+Server → client:
+  {"type": "activity", "feed": "news"|"stream", "stream": "deal:42"?, "cursor": 1234, "data": {...}}
+  {"type": "ready", "cursor": 1234|null, "replayed": 2}   after connect (and any replay)
+  {"type": "subscribed", "stream": "deal:42"} / {"type": "unsubscribed", ...}
+  {"type": "resync", "reason": "..."}   the client must refetch over REST, then reconnect
+  {"type": "error", "error": "<code>", "detail": "..."}
+  {"type": "pong"}
+Client → server:
+  {"type": "subscribe", "stream": "deal:42"} / {"type": "unsubscribe", "stream": "deal:42"}
+  {"type": "ping"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+PUSH_MESSAGE_TYPE = "activity.push"
+_GROUP_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def stream_group(stream: str) -> str:
+    """Channels forbids `:` in group names; `deal:42` becomes `stream.deal.42`."""
+    name = "stream." + stream.replace(":", ".", 1)
+    if _GROUP_SAFE.search(name) or len(name) > 90:
+        name = "stream.h." + hashlib.sha256(stream.encode()).hexdigest()[:32]
+    return name
+
+
+@dataclass(frozen=True)
+class ActivityEnvelope:
+    feed: str
+    cursor: int
+    data: dict[str, Any]
+    stream: str | None = None
+    type: str = "activity"
+
+    def as_json(self) -> dict[str, Any]:
+        body = asdict(self)
+        if self.stream is None:
+            body.pop("stream")
+        return body
+
+
+def push_message(envelope: ActivityEnvelope) -> dict[str, Any]:
+    """A channel-layer message carrying an envelope (JSON primitives only)."""
+    return {"type": PUSH_MESSAGE_TYPE, "envelope": envelope.as_json()}

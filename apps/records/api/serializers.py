@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.accounts.models import User
+from apps.activity.presenters import person_to_dict
+
+from ..kinds import record_url
+from ..models import Brief, Client, Deal, TrackedRecord
+
+
+class _OwnerField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return User.objects.filter(is_active=True)
+
+
+class ClientInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    tier = serializers.ChoiceField(choices=Client.Tier.choices, required=False)
+    website = serializers.URLField(required=False, allow_blank=True)
+    owner = _OwnerField(required=False)
+
+
+class _ChildInput(serializers.Serializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    owner = _OwnerField(required=False)
+
+
+class BriefInput(_ChildInput):
+    title = serializers.CharField(max_length=200)
+    status = serializers.ChoiceField(choices=Brief.Status.choices, required=False)
+    due_date = serializers.DateField(required=False, allow_null=True)
+    revision = serializers.IntegerField(min_value=1, max_value=100000, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+
+
+class DealInput(_ChildInput):
+    name = serializers.CharField(max_length=200)
+    stage = serializers.ChoiceField(choices=Deal.Stage.choices, required=False)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, coerce_to_string=False
+    )
+    close_date = serializers.DateField(required=False, allow_null=True)
+
+
+def record_to_dict(record: TrackedRecord, *, following: bool | None = None) -> dict[str, Any]:
+    """A record's JSON: its fields, with choice labels, links and the viewer's follow state."""
+    data: dict[str, Any] = {
+        "id": record.pk,
+        "type": record.stream_prefix,
+        "name": record.display_name,
+        "stream": record.stream_key,
+        "url": record_url(record.stream_prefix, str(record.pk)),
+        "owner": person_to_dict(record.owner),
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
+    if following is not None:
+        data["following"] = following
+    if isinstance(record, Client):
+        data.update(industry=record.industry, tier=record.tier, website=record.website)
+        data["tier_display"] = record.get_tier_display()
+    else:
+        data["client"] = {"id": record.client_id, "name": record.client.name}
+    if isinstance(record, Brief):
+        data.update(
+            title=record.title,
+            status=record.status,
+            status_display=record.get_status_display(),
+            due_date=record.due_date.isoformat() if record.due_date else None,
+            revision=record.revision,
+            description=record.description,
+        )
+    if isinstance(record, Deal):
+        data.update(
+            stage=record.stage,
+            stage_display=record.get_stage_display(),
+            amount=str(record.amount),
+            close_date=record.close_date.isoformat() if record.close_date else None,
+        )
+    return data
+
+
+class RecordOutput(serializers.Serializer):
+    """Schema only: the record JSON produced by `record_to_dict`."""
+
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    name = serializers.CharField()
+    stream = serializers.CharField()
+    url = serializers.CharField()
+    owner = serializers.DictField()
+    following = serializers.BooleanField(required=False)

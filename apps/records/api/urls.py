@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = []
+for kind in views.SPECS:
+    urlpatterns += [
+        path(f"{kind}/", views.RecordListCreateApi.as_view(kind=kind), name=f"{kind}-list"),
+        path(f"{kind}/<int:pk>/", views.RecordDetailApi.as_view(kind=kind), name=f"{kind}-detail"),
+        path(f"{kind}/<int:pk>/feed/", views.RecordFeedApi.as_view(kind=kind), name=f"{kind}-feed"),
+        path(f"{kind}/<int:pk>/follow/", views.RecordFollowApi.as_view(kind=kind), name=f"{kind}-follow"),
+    ]

@@ -1,0 +1,32 @@
+"""Registers clients, briefs and deals as followable kinds with the activity registry."""
+
+from apps.activity import registry
+
+from .models import Brief, Client, Deal, TrackedRecord
+
+RECORD_MODELS: dict[str, type[TrackedRecord]] = {m.stream_prefix: m for m in (Client, Brief, Deal)}
+URL_SEGMENTS = {"client": "clients", "brief": "briefs", "deal": "deals"}
+
+
+def record_url(prefix: str, object_id: str) -> str:
+    return f"/{URL_SEGMENTS[prefix]}/{object_id}/"
+
+
+def _visible_ids(model: type[TrackedRecord]):
+    def visible(viewer, object_ids) -> set[str]:
+        ids = [int(i) for i in object_ids if str(i).isdigit()]
+        return {str(pk) for pk in model.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+
+    return visible
+
+
+def register() -> None:
+    for prefix, model in RECORD_MODELS.items():
+        registry.register_kind(
+            registry.StreamKind(
+                prefix=prefix,
+                label=str(model._meta.verbose_name).capitalize(),
+                visible_object_ids=_visible_ids(model),
+                url=lambda object_id, prefix=prefix: record_url(prefix, object_id),
+            )
+        )

@@ -1,0 +1,142 @@
+"""Real processes: Daphne serving feedhub and a Celery worker, against the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.conftest import requires_services
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+def wait_for_line(path: Path, needle: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and needle in path.read_text(errors="replace"):
+            return
+        time.sleep(0.1)
+    raise TimeoutError(
+        f"{needle!r} not seen in {path} after {timeout}s:\n{path.read_text(errors='replace')[-3000:]}"
+    )
+
+
+def process_env() -> dict[str, str]:
+    """The environment of the servers: the test database and this worker's Redis database."""
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    env.update(
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=settings.REDIS_URL,
+        HTTPS="false",
+        SECRET_KEY=settings.SECRET_KEY,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@dataclass
+class Stack:
+    base_url: str
+    ws_url: str
+    port: int
+    logs: Path
+    daphne: subprocess.Popen
+    worker: subprocess.Popen
+
+    def start_worker(self) -> None:
+        self.worker = start_worker(self.logs)
+
+    def restart_daphne(self) -> None:
+        stop(self.daphne)
+        self.daphne = start_daphne(self.port, self.logs)
+
+
+def start_daphne(port: int, logs: Path) -> subprocess.Popen:
+    log = (logs / "daphne.log").open("a")
+    proc = subprocess.Popen(
+        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "feedhub.asgi:application"],
+        cwd=ROOT,
+        env=process_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port)
+    return proc
+
+
+def start_worker(logs: Path) -> subprocess.Popen:
+    path = logs / f"worker-{time.monotonic_ns()}.log"
+    proc = subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "feedhub",
+            "worker",
+            "-Q",
+            "fanout,notifications,email,webhooks",
+            "--concurrency=2",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=process_env(),
+        stdout=path.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_line(path, "ready.")
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+def stack(transactional_db, tmp_path) -> Iterator[Stack]:
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql") or not settings.REDIS_URL:
+        pytest.skip(requires_services().kwargs["reason"])
+    port = free_port()
+    daphne = start_daphne(port, tmp_path)
+    worker = start_worker(tmp_path)
+    s = Stack(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", port, tmp_path, daphne, worker)
+    yield s
+    stop(s.daphne)
+    stop(s.worker)
