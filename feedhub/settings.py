@@ -40,7 +40,9 @@ def _redis_url_for_worker(url: str) -> str:
     if not url or not worker.startswith("gw"):
         return url
     parts = urlsplit(url)
-    db = 1 + int(worker[2:]) % 15
+    # Several checkouts testing on one machine at once choose distinct bases.
+    base = int(os.environ.get("FEEDHUB_TEST_REDIS_DB_BASE", "1"))
+    db = (base + int(worker[2:])) % 16
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
 
 
