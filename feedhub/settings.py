@@ -151,7 +151,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
+# Serve straight from the source folders until `collectstatic` has run (the embedded default, tests).
+WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED or not STATIC_ROOT.exists()
 
 # Redis: channel layer, Celery broker, cache ----------------------------------------------
 REDIS_URL = _redis_url_for_worker(env("REDIS_URL"))

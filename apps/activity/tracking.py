@@ -57,6 +57,9 @@ def apply_changes(
     for name, new in data.items():
         field = instance._meta.get_field(name)
         old = getattr(instance, name)
+        if isinstance(field, models.DecimalField) and new is not None:
+            # Same scale as the column, so "120000" and "120000.00" are one value and one display.
+            new = decimal.Decimal(new).quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
         if _json_value(old) == _json_value(new):
             continue
         setattr(instance, name, new)

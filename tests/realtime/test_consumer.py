@@ -1,0 +1,74 @@
+"""The feed consumer in-process, over the real channel layer (Redis when REDIS_URL is set)."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from apps.records.models import Deal
+from apps.records.services import record_update
+from feedhub.asgi import application
+from tests.accounts.factories import UserFactory
+from tests.records.factories import make_deal
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def connect(user, path="/ws/feed/") -> WebsocketCommunicator:
+    from apps.accounts.services import api_token_create
+
+    issued = await database_sync_to_async(api_token_create)(user=user, name="t")
+    joiner = "&" if "?" in path else "?"
+    communicator = WebsocketCommunicator(application, f"{path}{joiner}token={issued.secret}")
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def test_viewer_of_a_record_page_gets_its_changes_without_following():
+    deal = await database_sync_to_async(make_deal)()
+    viewer = await database_sync_to_async(UserFactory)()
+    ws = await connect(viewer)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    await ws.send_json_to({"type": "subscribe", "stream": deal.stream_key})
+    assert await ws.receive_json_from() == {"type": "subscribed", "stream": deal.stream_key}
+    await database_sync_to_async(record_update)(
+        record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION}
+    )
+
+    message = await ws.receive_json_from(timeout=3)
+    assert (message["type"], message["feed"], message["stream"]) == ("activity", "stream", deal.stream_key)
+    assert message["data"]["changes"][0]["new"] == "negotiation"
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+
+async def test_subscribing_to_an_unknown_record_is_refused_like_an_invisible_one():
+    viewer = await database_sync_to_async(UserFactory)()
+    ws = await connect(viewer)
+    await ws.receive_json_from()
+
+    await ws.send_json_to({"type": "subscribe", "stream": "deal:999999"})
+
+    assert (await ws.receive_json_from())["error"] == "not_found"
+    await ws.disconnect()
+
+
+async def test_a_non_numeric_cursor_is_rejected():
+    viewer = await database_sync_to_async(UserFactory)()
+    ws = await connect(viewer, "/ws/feed/?since=yesterday")
+
+    assert (await ws.receive_json_from())["error"] == "bad_cursor"
+    assert (await ws.receive_output())["type"] == "websocket.close"
+
+
+async def test_ping_is_answered_and_unknown_messages_get_an_error():
+    viewer = await database_sync_to_async(UserFactory)()
+    ws = await connect(viewer)
+    await ws.receive_json_from()
+
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.send_json_to({"type": "dance"})
+    assert (await ws.receive_json_from())["error"] == "unknown_type"
+    await ws.disconnect()
