@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,8 +59,6 @@ def activity_publish(
     Streams: the object's, the target's, the actor's, plus any given.
     Raises IntegrityError on a repeated (source_client, idempotency_key).
     """
-    from .tasks import fanout_activity_task
-
     with transaction.atomic():
         activity = Activity.objects.create(
             actor=actor,
@@ -86,8 +85,21 @@ def activity_publish(
         ActivityStream.objects.bulk_create(
             [ActivityStream(activity=activity, stream=key) for key in sorted(keys)]
         )
-        fanout_activity_task.delay_on_commit(activity.pk)
+        transaction.on_commit(partial(_enqueue_fanout, activity.pk))
     return activity
+
+
+def _enqueue_fanout(activity_id: int) -> None:
+    """Enqueue fan-out after commit. A broker outage must not fail a request whose data is
+    committed: the outbox mark stays set and the sweeper enqueues it once the broker is back."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from .tasks import fanout_activity_task
+
+    try:
+        fanout_activity_task.delay(activity_id)
+    except (BrokerError, OSError) as exc:
+        logger.warning("fan-out of activity %s left to the sweeper: %s", activity_id, exc)
 
 
 def follow_create(

@@ -80,12 +80,12 @@ class Stack:
         self.daphne = start_daphne(self.port, self.logs)
 
 
-def start_daphne(port: int, logs: Path) -> subprocess.Popen:
+def start_daphne(port: int, logs: Path, **env_overrides: str) -> subprocess.Popen:
     log = (logs / "daphne.log").open("a")
     proc = subprocess.Popen(
         [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "feedhub.asgi:application"],
         cwd=ROOT,
-        env=process_env(),
+        env={**process_env(), **env_overrides},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
