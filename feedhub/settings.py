@@ -201,7 +201,10 @@ CELERY_TASK_ROUTES = {
 # Longer than any retry countdown, so a late-acked task is never redelivered while it waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "apps.activity.tasks.sweep_outbox_task", "schedule": 30.0},
+    "outbox-sweep": {
+        "task": "apps.activity.tasks.sweep_outbox_task",
+        "schedule": float(env("FEEDHUB_OUTBOX_SWEEP_SECONDS", "30")),
+    },
 }
 # Fail fast when the broker is down: the request has committed and the outbox sweeper retries.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}

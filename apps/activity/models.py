@@ -31,8 +31,11 @@ class Activity(models.Model):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
     source_client = models.CharField(max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
-    # The transactional outbox mark: set in the writing transaction, cleared by fan-out.
+    # The transactional outbox: set in the writing transaction, cleared by fan-out. The
+    # sweeper re-enqueues a pending fan-out once `fanout_due_at` passes, then pushes it on by
+    # one grace period, so a backlog is not enqueued again on every sweep.
     fanout_pending = models.BooleanField(default=True)
+    fanout_due_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -45,9 +48,9 @@ class Activity(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["created_at"],
+                fields=["fanout_due_at"],
                 condition=Q(fanout_pending=True),
-                name="activity_outbox_pending",
+                name="activity_outbox_due",
             ),
             models.Index(fields=["object_type", "object_id", "id"], name="activity_object"),
         ]

@@ -76,6 +76,7 @@ def activity_publish(
             source_client=source_client,
             idempotency_key=idempotency_key,
             published=published or timezone.now(),
+            fanout_due_at=timezone.now() + _outbox_grace(),
         )
         keys = {obj.stream, *streams}
         if target:
@@ -179,11 +180,23 @@ def activity_fanout(*, activity_id: int) -> FanoutResult:
     return FanoutResult(activity_id=activity.pk, recipients=len(recipients))
 
 
-def outbox_pending_ids(*, older_than: timedelta, limit: int = 1000) -> list[int]:
-    """Activities whose fan-out never completed, oldest first (the sweeper's work list)."""
-    cutoff = timezone.now() - older_than
-    return list(
-        Activity.objects.filter(fanout_pending=True, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+def _outbox_grace() -> timedelta:
+    return timedelta(seconds=settings.FEEDHUB["OUTBOX_GRACE_SECONDS"])
+
+
+def outbox_claim_due(*, limit: int = 1000) -> list[int]:
+    """Claim pending fan-outs whose grace period has passed, oldest first, for re-enqueueing.
+
+    Claiming pushes each one's due time on by a grace period, so concurrent sweepers and
+    successive sweeps over a slow backlog do not enqueue the same activity again and again.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Activity.objects.filter(fanout_pending=True, fanout_due_at__lt=now)
+            .order_by("fanout_due_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        Activity.objects.filter(pk__in=ids).update(fanout_due_at=now + _outbox_grace())
+    return ids

@@ -1,9 +1,6 @@
 """Fan-out tasks: thin, idempotent, acknowledged late."""
 
-from datetime import timedelta
-
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError
 
 from . import services
@@ -25,8 +22,7 @@ def fanout_activity_task(activity_id: int) -> int:
 @shared_task(acks_late=True)
 def sweep_outbox_task() -> int:
     """Re-enqueue activities whose fan-out was never done (e.g. the broker was down at commit)."""
-    grace = timedelta(seconds=settings.FEEDHUB["OUTBOX_GRACE_SECONDS"])
-    ids = services.outbox_pending_ids(older_than=grace)
+    ids = services.outbox_claim_due()
     for activity_id in ids:
         fanout_activity_task.delay(activity_id)
     return len(ids)

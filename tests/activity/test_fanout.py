@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from apps.activity.models import Activity, InboxEntry
-from apps.activity.services import activity_fanout, follow_create, outbox_pending_ids
+from apps.activity.services import activity_fanout, follow_create, outbox_claim_due
 from apps.activity.tasks import sweep_outbox_task
 from apps.records.models import Deal
 from apps.records.services import record_update
@@ -95,18 +95,29 @@ def test_sweeper_reenqueues_activities_whose_fanout_never_ran():
     # No on_commit capture: the fan-out task is never enqueued, as if the broker had been down.
     record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
     stuck = Activity.objects.latest("pk")
-    Activity.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    assert stuck.pk in outbox_pending_ids(older_than=timedelta(seconds=60))
+    Activity.objects.filter(fanout_pending=True).exclude(pk=stuck.pk).update(fanout_pending=False)
+    Activity.objects.filter(pk=stuck.pk).update(fanout_due_at=timezone.now() - timedelta(seconds=1))
 
     swept = sweep_outbox_task()
 
-    assert swept >= 1
+    assert swept == 1
     assert inbox_of(follower) == [stuck.pk]
-    assert stuck.pk not in outbox_pending_ids(older_than=timedelta(seconds=60))
+    stuck.refresh_from_db()
+    assert stuck.fanout_pending is False
 
 
 def test_fresh_pending_activities_are_left_to_their_own_task():
     deal = make_deal()
     record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
 
-    assert outbox_pending_ids(older_than=timedelta(seconds=60)) == []
+    assert outbox_claim_due() == []
+
+
+def test_a_claimed_fanout_is_not_claimed_again_within_the_grace_period():
+    deal = make_deal()
+    record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
+    Activity.objects.update(fanout_due_at=timezone.now() - timedelta(seconds=1))
+    pending = set(Activity.objects.filter(fanout_pending=True).values_list("pk", flat=True))
+
+    assert set(outbox_claim_due()) == pending
+    assert outbox_claim_due() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -93,7 +94,7 @@ def start_daphne(port: int, logs: Path, **env_overrides: str) -> subprocess.Pope
     return proc
 
 
-def start_worker(logs: Path) -> subprocess.Popen:
+def start_worker(logs: Path, **env_overrides: str) -> subprocess.Popen:
     path = logs / f"worker-{time.monotonic_ns()}.log"
     proc = subprocess.Popen(
         [
@@ -111,12 +112,49 @@ def start_worker(logs: Path) -> subprocess.Popen:
             "--without-heartbeat",
         ],
         cwd=ROOT,
-        env=process_env(),
+        env={**process_env(), **env_overrides},
         stdout=path.open("w"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so a test can SIGKILL it whole
     )
     wait_for_line(path, "ready.")
     return proc
+
+
+def start_beat(logs: Path, **env_overrides: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "feedhub",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(logs / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env={**process_env(), **env_overrides},
+        stdout=(logs / "beat.log").open("a"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def start_redis(port: int, logs: Path) -> subprocess.Popen:
+    """A private Redis, so a test may restart it without disturbing anything else."""
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=(logs / "redis.log").open("a"),
+        stderr=subprocess.STDOUT,
+    )
+    wait_for_port(port)
+    return proc
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process and its children, as a crash or the OOM killer would."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def stop(proc: subprocess.Popen) -> None:
