@@ -221,6 +221,9 @@ FEEDHUB = {
     "FEED_MAX_PAGE_SIZE": 100,
     # How many live items a websocket replays on resume before telling the client to resync.
     "REPLAY_LIMIT": 500,
+    # Items a websocket may have unacknowledged before it is told to resync and closed: a
+    # reader that stops reading must not make the server buffer without bound.
+    "WS_ACK_WINDOW": int(env("FEEDHUB_WS_ACK_WINDOW", "1000")),
 }
 
 # REST -------------------------------------------------------------------------------------

@@ -50,6 +50,15 @@ def _tasks_run_in_process(settings) -> None:
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> None:
+    """Tests run on several event loops in one process; the cached layer holds loop-bound locks."""
+    from channels.layers import channel_layers
+
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

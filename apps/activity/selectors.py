@@ -55,26 +55,57 @@ def stream_feed(
     return _page([r.activity for r in rows], limit, viewer)
 
 
-def inbox_since(*, user: User, cursor: int, limit: int) -> list[Activity]:
-    """What reached the user's inbox after the item with activity id `cursor`, in arrival order.
+def inbox_anchor(*, user: User, cursor: int | None) -> int:
+    """The arrival position (inbox row id) of the client's last-seen activity `cursor`.
 
-    Arrival order (the inbox row id) rather than activity id, so an older activity whose
-    fan-out finished late is still replayed to a client that saw a newer one.
+    Without a cursor, or for an activity not in the inbox, it is the position just before the
+    first activity newer than `cursor` (or the newest position, when `cursor` is None).
     """
     qs = InboxEntry.objects.filter(user=user)
+    if cursor is None:
+        return qs.order_by("-pk").values_list("pk", flat=True).first() or 0
     anchor = qs.filter(activity_id=cursor).values_list("pk", flat=True).first()
-    qs = qs.filter(pk__gt=anchor) if anchor is not None else qs.filter(activity_id__gt=cursor)
-    entries = list(qs.select_related("activity__actor").order_by("pk")[:limit])
-    return registry.visible_activities(user, [e.activity for e in entries])
-
-
-def latest_inbox_cursor(*, user: User) -> int | None:
+    if anchor is not None:
+        return anchor
+    first_newer = qs.filter(activity_id__gt=cursor).order_by("pk").values_list("pk", flat=True).first()
     return (
-        InboxEntry.objects.filter(user=user)
-        .order_by("-activity_id")
-        .values_list("activity_id", flat=True)
-        .first()
+        first_newer - 1
+        if first_newer is not None
+        else (qs.order_by("-pk").values_list("pk", flat=True).first() or 0)
     )
+
+
+@dataclass(frozen=True)
+class InboxBatch:
+    activities: list[Activity]
+    # Arrival position of the last entry read (visible or not): where the next read starts.
+    position: int
+    more: bool
+
+
+def inbox_after(*, user: User, position: int, limit: int) -> InboxBatch:
+    """Inbox items that arrived after `position`, in arrival order.
+
+    Arrival order (the inbox row id) rather than activity id, so an older activity whose
+    fan-out finished late is still delivered to a client that saw a newer one.
+    """
+    entries = list(
+        InboxEntry.objects.filter(user=user, pk__gt=position)
+        .select_related("activity__actor")
+        .order_by("pk")[: limit + 1]
+    )
+    more = len(entries) > limit
+    entries = entries[:limit]
+    return InboxBatch(
+        activities=registry.visible_activities(user, [e.activity for e in entries]),
+        position=entries[-1].pk if entries else position,
+        more=more,
+    )
+
+
+def inbox_cursor_at(*, user: User, position: int) -> int | None:
+    """The activity id (the client-facing cursor) of the inbox entry at `position`."""
+    return InboxEntry.objects.filter(user=user, pk=position).values_list("activity_id", flat=True).first()
 
 
 def follow_get(*, user: User, stream: str) -> Follow | None:

@@ -18,8 +18,10 @@ from .protocol import ActivityEnvelope, stream_group, user_group
 # Close codes in the 4000 range mirror HTTP: 4401 unauthenticated, 4400 bad request.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_BAD_REQUEST = 4400
+CLOSE_SLOW_CONSUMER = 4408
 _SEEN_LIMIT = 2000
 _MAX_SUBSCRIPTIONS = 50
+_DRAIN_BATCH = 200
 
 
 class FeedConsumer(AsyncJsonWebsocketConsumer):
@@ -37,6 +39,8 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.sent: OrderedDict[tuple[str, int], None] = OrderedDict()
         self.streams: set[str] = set()
+        self.unacked = 0
+        self.closing = False
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         since_raw = query.get("since", [None])[0]
         if since_raw is not None and not since_raw.isdigit():
@@ -48,27 +52,39 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self.accept()
+        since = int(since_raw) if since_raw is not None else None
+        self.position = await database_sync_to_async(selectors.inbox_anchor)(user=user, cursor=since)
         replayed = 0
-        if since_raw is not None:
-            replayed = await self._replay(int(since_raw))
+        if since is not None:
+            replayed = await self._drain_news(limit=settings.FEEDHUB["REPLAY_LIMIT"])
             if replayed < 0:
                 return
-        cursor = await database_sync_to_async(selectors.latest_inbox_cursor)(user=user)
+        cursor = await database_sync_to_async(selectors.inbox_cursor_at)(user=user, position=self.position)
         await self.send_json({"type": "ready", "cursor": cursor, "replayed": replayed})
 
-    async def _replay(self, since: int) -> int:
-        limit = settings.FEEDHUB["REPLAY_LIMIT"]
-        items = await database_sync_to_async(self._load_since)(since, limit + 1)
-        if len(items) > limit:
-            await self.send_json({"type": "resync", "reason": "too_far_behind"})
-            await self.close()
-            return -1
-        for data in items:
-            await self._send_envelope(ActivityEnvelope(feed="news", cursor=data["id"], data=data).as_json())
-        return len(items)
+    async def _drain_news(self, limit: int | None = None) -> int:
+        """Send what reached the inbox since the last item sent, from the database.
 
-    def _load_since(self, since: int, limit: int) -> list[dict[str, Any]]:
-        return [activity_to_dict(a) for a in selectors.inbox_since(user=self.user, cursor=since, limit=limit)]
+        Live pushes only say "look now": delivering from the inbox in arrival order means a
+        push lost on the way (a worker killed after commit, a Redis blip) is made up by the
+        next one. Returns the number sent, or -1 if `limit` was exceeded (client told to resync).
+        """
+        sent = 0
+        while True:
+            batch = await database_sync_to_async(selectors.inbox_after)(
+                user=self.user, position=self.position, limit=_DRAIN_BATCH
+            )
+            if limit is not None and sent + len(batch.activities) > limit:
+                await self.send_json({"type": "resync", "reason": "too_far_behind"})
+                await self.close()
+                return -1
+            for activity in batch.activities:
+                envelope = ActivityEnvelope(feed="news", cursor=activity.pk, data=activity_to_dict(activity))
+                await self._send_envelope(envelope.as_json())
+            sent += len(batch.activities)
+            self.position = batch.position
+            if not batch.more:
+                return sent
 
     async def disconnect(self, code: int) -> None:
         user = getattr(self, "user", None)
@@ -82,6 +98,8 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "ack":
+            self.unacked = 0
         elif kind in ("subscribe", "unsubscribe"):
             await self._subscription(kind, content.get("stream"))
         else:
@@ -116,15 +134,24 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
     async def activity_push(self, event: dict[str, Any]) -> None:
         """Channel-layer handler for `activity.push` messages from fan-out."""
         envelope = event["envelope"]
-        if envelope["feed"] == "stream" and envelope.get("stream") not in self.streams:
-            return
-        await self._send_envelope(envelope)
+        if envelope["feed"] == "news":
+            await self._drain_news()
+        elif envelope.get("stream") in self.streams:
+            await self._send_envelope(envelope)
 
     async def _send_envelope(self, envelope: dict[str, Any]) -> None:
         key = (envelope.get("stream") or envelope["feed"], envelope["cursor"])
-        if key in self.sent:
+        if key in self.sent or self.closing:
+            return
+        if self.unacked >= settings.FEEDHUB["WS_ACK_WINDOW"]:
+            # The client stopped reading (or acknowledging): stop buffering for it. It resumes
+            # from its last cursor when it reconnects.
+            self.closing = True
+            await self.send_json({"type": "resync", "reason": "slow_consumer"})
+            await self.close(code=CLOSE_SLOW_CONSUMER)
             return
         self.sent[key] = None
         if len(self.sent) > _SEEN_LIMIT:
             self.sent.popitem(last=False)
+        self.unacked += 1
         await self.send_json(envelope)

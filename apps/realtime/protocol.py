@@ -10,6 +10,9 @@ Server → client:
 Client → server:
   {"type": "subscribe", "stream": "deal:42"} / {"type": "unsubscribe", "stream": "deal:42"}
   {"type": "ping"}
+  {"type": "ack", "cursor": 1234}   acknowledges everything received so far; a client with more
+                                    than FEEDHUB_WS_ACK_WINDOW unacknowledged items gets `resync`
+                                    (reason "slow_consumer") and is closed with code 4408
 """
 
 from __future__ import annotations

@@ -102,6 +102,15 @@
   new IntersectionObserver((entries) => { if (entries[0].isIntersecting) loadMore(); }).observe(moreBtn);
 
   let backoff = 500;
+  let ackTimer = null;
+  // Acknowledge received items (batched) so the server knows this page keeps up.
+  function scheduleAck(ws) {
+    if (ackTimer) return;
+    ackTimer = setTimeout(() => {
+      ackTimer = null;
+      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: "ack", cursor: cursor }));
+    }, 250);
+  }
   function setStatus(text, cls) { if (statusEl) { statusEl.textContent = text; statusEl.className = "status " + cls; } }
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -113,6 +122,7 @@
       const msg = JSON.parse(ev.data);
       if (msg.type === "ready") { setStatus("live", "live"); if (cursor === null) cursor = msg.cursor; }
       else if (msg.type === "activity") {
+        scheduleAck(ws);
         if (msg.feed === "news" && (cursor === null || msg.cursor > cursor)) cursor = msg.cursor;
         if (msg.feed === liveFeed && (liveFeed === "news" || msg.stream === liveStream)) prepend(msg.data);
       } else if (msg.type === "resync") { location.reload(); }

@@ -63,6 +63,7 @@ class ResumingClient:
                         except TimeoutError:
                             continue
                         self._take(json.loads(raw))
+                        await ws.send(json.dumps({"type": "ack", "cursor": self.cursor}))
             except (OSError, TimeoutError, InvalidStatus, WebSocketException):
                 pass
             if self.running:
