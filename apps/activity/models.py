@@ -32,10 +32,11 @@ class Activity(models.Model):
     source_client = models.CharField(max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     # The transactional outbox: set in the writing transaction, cleared by fan-out. The
-    # sweeper re-enqueues a pending fan-out once `fanout_due_at` passes, then pushes it on by
-    # one grace period, so a backlog is not enqueued again on every sweep.
+    # sweeper re-enqueues a pending fan-out once `fanout_due_at` passes, then pushes it on by a
+    # grace period that doubles with each claim, so a slow backlog is not enqueued again and again.
     fanout_pending = models.BooleanField(default=True)
     fanout_due_at = models.DateTimeField(null=True, blank=True)
+    fanout_claims = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -185,18 +185,25 @@ def _outbox_grace() -> timedelta:
 
 
 def outbox_claim_due(*, limit: int = 1000) -> list[int]:
-    """Claim pending fan-outs whose grace period has passed, oldest first, for re-enqueueing.
+    """Claim pending fan-outs whose due time has passed, oldest first, for re-enqueueing.
 
-    Claiming pushes each one's due time on by a grace period, so concurrent sweepers and
-    successive sweeps over a slow backlog do not enqueue the same activity again and again.
+    Each claim moves the due time on by the grace period doubled per earlier claim (capped at
+    an hour), so concurrent sweepers and a backlog slower than the grace period do not flood the
+    queue with copies of the same work.
     """
     now = timezone.now()
+    grace = settings.FEEDHUB["OUTBOX_GRACE_SECONDS"]
     with transaction.atomic():
-        ids = list(
+        rows = list(
             Activity.objects.filter(fanout_pending=True, fanout_due_at__lt=now)
             .order_by("fanout_due_at")
             .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
+            .values_list("pk", "fanout_claims")[:limit]
         )
-        Activity.objects.filter(pk__in=ids).update(fanout_due_at=now + _outbox_grace())
-    return ids
+        by_claims: dict[int, list[int]] = {}
+        for pk, claims in rows:
+            by_claims.setdefault(claims, []).append(pk)
+        for claims, ids in by_claims.items():
+            delay = timedelta(seconds=min(grace * 2 ** (claims + 1), 3600))
+            Activity.objects.filter(pk__in=ids).update(fanout_due_at=now + delay, fanout_claims=claims + 1)
+    return [pk for pk, _ in rows]

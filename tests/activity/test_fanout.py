@@ -121,3 +121,20 @@ def test_a_claimed_fanout_is_not_claimed_again_within_the_grace_period():
 
     assert set(outbox_claim_due()) == pending
     assert outbox_claim_due() == []
+
+
+def test_each_claim_of_a_stuck_fanout_doubles_its_wait(settings):
+    settings.FEEDHUB = {**settings.FEEDHUB, "OUTBOX_GRACE_SECONDS": 10}
+    deal = make_deal()
+    record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
+    stuck = Activity.objects.latest("pk")
+    Activity.objects.exclude(pk=stuck.pk).update(fanout_pending=False)
+    waits = []
+    for _ in range(3):
+        Activity.objects.filter(pk=stuck.pk).update(fanout_due_at=timezone.now() - timedelta(seconds=1))
+        before = timezone.now()
+        assert outbox_claim_due() == [stuck.pk]
+        stuck.refresh_from_db()
+        waits.append(round((stuck.fanout_due_at - before).total_seconds()))
+
+    assert waits == [20, 40, 80]

@@ -151,9 +151,13 @@ def test_every_accepted_change_reaches_every_follower_once_through_redis_restart
             await asyncio.gather(chaos(), *(change(n) for n in range(TOTAL)))
 
         # Let the sweeper and workers drain every pending fan-out.
-        deadline = time.monotonic() + 120
-        while await asyncio.to_thread(lambda: Activity.objects.filter(fanout_pending=True).count()):
-            assert time.monotonic() < deadline, "fan-out did not catch up within 120 s"
+        deadline = time.monotonic() + 300
+        while pending := await asyncio.to_thread(
+            lambda: Activity.objects.filter(fanout_pending=True).count()
+        ):
+            assert time.monotonic() < deadline, (
+                f"{pending} fan-outs still pending after 300 s; chaos: {chaos_log}"
+            )
             await asyncio.sleep(0.5)
         await asyncio.sleep(1)
         for c in clients:
