@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from .. import registry
 from ..presenters import activity_to_dict
 from ..selectors import FeedPage
 
@@ -23,6 +24,14 @@ def parse_feed_query(request: Request) -> dict[str, Any]:
     return dict(query.validated_data)
 
 
+def hydrated_items(request: Request, activities: list) -> list[dict[str, Any]]:
+    """Feed items as JSON, with every registered page hydrator applied to the page at once."""
+    items = [activity_to_dict(a) for a in activities]
+    for hydrate in registry.hydrators():
+        hydrate(request.user, activities, items)
+    return items
+
+
 def feed_page_response(request: Request, page: FeedPage) -> dict[str, Any]:
     base = request.build_absolute_uri(request.path)
     params = {k: v for k, v in request.query_params.items() if k != "before"}
@@ -32,7 +41,7 @@ def feed_page_response(request: Request, page: FeedPage) -> dict[str, Any]:
     return {
         "type": "OrderedCollectionPage",
         "id": request.build_absolute_uri(),
-        "orderedItems": [activity_to_dict(a) for a in page.items],
+        "orderedItems": hydrated_items(request, page.items),
         "next": next_url,
         "nextCursor": page.next_cursor,
     }
