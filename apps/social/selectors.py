@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from apps.accounts.models import User
 from apps.activity import registry
 from apps.activity.models import Activity
 from apps.activity.selectors import FeedPage, access_activity, clamp_limit, page_of
+from apps.activity.verbs import Verb
 
 from .models import Bookmark, Comment, CommentLike, Like, Post, Topic
 
@@ -105,3 +109,34 @@ def bookmarks_feed(*, viewer: User, before: int | None = None, limit: int | None
         qs = qs.filter(activity_id__lt=before)
     rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
     return page_of([r.activity for r in rows], limit, viewer)
+
+
+def _matching_keys(model: type[Post] | type[Comment], q: str) -> QuerySet:
+    """Ids (as activity object ids) of live posts or comments whose body matches `q`."""
+    qs = model.objects.filter(deleted_at__isnull=True)
+    if connection.vendor == "postgresql":
+        vector = SearchVector("body", config="english")
+        qs = qs.annotate(document=vector).filter(
+            document=SearchQuery(q, config="english", search_type="websearch")
+        )
+    else:
+        # The embedded SQLite default has no full-text search; a substring match stands in.
+        qs = qs.filter(body__icontains=q)
+    return qs.annotate(key=Cast("pk", CharField())).values("key")
+
+
+def search_feed(*, viewer: User, q: str, before: int | None = None, limit: int | None = None) -> FeedPage:
+    """Posts and comments matching `q` that the viewer may see, newest first.
+
+    PostgreSQL full-text search (English stemming, web-search syntax: quotes, `or`, `-word`);
+    the embedded SQLite default falls back to a case-insensitive substring match.
+    """
+    limit = clamp_limit(limit)
+    qs = Activity.objects.filter(
+        Q(object_type="post", object_id__in=_matching_keys(Post, q))
+        | Q(object_type="comment", object_id__in=_matching_keys(Comment, q)),
+        verb=Verb.CREATE,
+    )
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)

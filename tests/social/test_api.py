@@ -386,3 +386,29 @@ def test_schema_documents_the_social_endpoints(api, user):
         "/api/v1/streams/{stream}/followers/",
     ):
         assert path in paths
+
+
+def test_search_finds_posts_and_comments_by_stemmed_words_and_skips_deleted(api, user):
+    pricing = make_post(body="Our new **pricing** model for retainers")
+    other = make_post(body="Lunch on Friday")
+    make_comment(activity=other.activity, body="Retainer prices were discussed")
+    gone = make_post(body="retainers, deleted later")
+    from apps.social.services import post_delete
+
+    post_delete(post=gone, actor=gone.author)
+    api.force_authenticate(user)
+
+    items = api.get("/api/v1/search/?q=retainer").json()["orderedItems"]
+
+    comment_activity = Activity.objects.get(object_type="comment")
+    assert [i["id"] for i in items] == [comment_activity.pk, pricing.activity_id]
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=x&limit=0", f"q={'x' * 201}"])
+def test_bad_search_is_a_400(api, user, query):
+    api.force_authenticate(user)
+
+    response = api.get(f"/api/v1/search/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"

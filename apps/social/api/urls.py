@@ -19,6 +19,7 @@ urlpatterns = [
     path("feed/mentions/", views.MentionsFeedApi.as_view(), name="mentions-feed"),
     path("feed/company/", views.CompanyFeedApi.as_view(), name="company-feed"),
     path("feed/bookmarks/", views.BookmarksFeedApi.as_view(), name="bookmarks-feed"),
+    path("search/", views.SearchApi.as_view(), name="search"),
     path("follows/", views.FollowApi.as_view(), name="follows"),
     path("streams/<str:stream>/followers/", views.StreamFollowersApi.as_view(), name="stream-followers"),
 ]

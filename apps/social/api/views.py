@@ -332,3 +332,17 @@ class StreamFollowersApi(APIView):
                 "totalItems": activity_selectors.follower_count(stream=stream),
             }
         )
+
+
+class SearchQueryInput(FeedQuerySerializer):
+    q = serializers.CharField(max_length=200, help_text="Words to find in posts and comments.")
+
+
+class SearchApi(APIView):
+    """Full-text search over the posts and comments I may see, newest first."""
+
+    @extend_schema(parameters=[SearchQueryInput], responses=FeedPageSerializer)
+    def get(self, request: Request) -> Response:
+        query = _valid(SearchQueryInput, request.query_params)
+        page = selectors.search_feed(viewer=request.user, **query)
+        return Response(feed_page_response(request, page))
