@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,6 +17,7 @@ from apps.activity import registry
 from apps.activity.models import Activity
 from apps.activity.selectors import stream_visible
 from apps.activity.services import ObjectRef, activity_publish, follow_ensure
+from apps.activity.tracking import apply_changes
 from apps.activity.verbs import Source, Verb
 
 from .kinds import MENTION
@@ -246,3 +249,39 @@ def bookmark_delete(*, user: User, activity: Activity) -> bool:
     """Remove a bookmark; returns whether there was one."""
     deleted, _ = Bookmark.objects.filter(user=user, activity=activity).delete()
     return deleted > 0
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "title", "department", "about", "timezone")
+# A new title or department is news to colleagues; a reworded "about" is not.
+PROFILE_TRACKED = ("title", "department")
+
+
+def profile_update(*, person: User, actor: User, data: Mapping[str, Any]) -> User:
+    """Change a person's profile (themselves, or staff); a new title or department emits `Update`.
+
+    Only `PROFILE_FIELDS` may change. The `Update` is written to the person's stream, so
+    their followers see "Dana Morgan changed title from … to …".
+    """
+    _require_author_or_staff(actor, person.pk)
+    unknown = set(data) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=person.pk)
+        updated, changes = apply_changes(current, data, PROFILE_TRACKED)
+        if not updated:
+            return current
+        current.full_clean(exclude=["password"])
+        current.save(update_fields=updated)
+        if changes:
+            labels = ", ".join(c.label.lower() for c in changes)
+            activity_publish(
+                actor=actor,
+                verb=Verb.UPDATE,
+                obj=ObjectRef(type="user", id=str(current.pk), name=current.display_name),
+                summary=f"{current.display_name} updated their {labels}"
+                if actor.pk == current.pk
+                else f"{actor.display_name} updated {labels} of {current.display_name}",
+                changes=changes,
+            )
+    return current

@@ -1,6 +1,6 @@
 import pytest
 
-from apps.activity.models import Activity, Follow
+from apps.activity.models import Activity, Follow, InboxEntry
 from apps.activity.services import activity_fanout, follow_create
 from apps.social.models import Bookmark, Comment, Like, Post
 from apps.social.services import bookmark_create, comment_like_create, like_create
@@ -412,3 +412,57 @@ def test_bad_search_is_a_400(api, user, query):
 
     assert response.status_code == 400
     assert response.json()["error"] == "validation_error"
+
+
+def test_profile_shows_the_person_and_my_follow_state(api, user):
+    person = UserFactory(title="Designer", department="Studio", about="Hi")
+    follow_create(user=user, stream=person.stream_key)
+    api.force_authenticate(user)
+
+    body = api.get(f"/api/v1/people/{person.pk}/").json()
+
+    assert (body["id"], body["title"], body["department"], body["about"]) == (
+        person.pk,
+        "Designer",
+        "Studio",
+        "Hi",
+    )
+    assert (body["followers"], body["following"], body["manager"]) == (1, True, None)
+
+
+def test_new_title_on_my_profile_is_news_to_my_followers(api, user, django_capture_on_commit_callbacks):
+    fan = UserFactory()
+    follow_create(user=fan, stream=user.stream_key)
+    api.force_authenticate(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.patch(
+            f"/api/v1/people/{user.pk}/", {"title": "VP of Sales", "about": "x"}, format="json"
+        )
+
+    assert response.status_code == 200
+    assert response.json()["title"] == "VP of Sales"
+    update = Activity.objects.get(verb="Update", object_type="user")
+    assert [(c["field"], c["old"], c["new"]) for c in update.changes] == [
+        ("title", "Account Executive", "VP of Sales")
+    ]
+    assert update.summary == f"{user.display_name} updated their title"
+    assert InboxEntry.objects.filter(user=fan, activity=update).exists()
+
+
+def test_only_the_person_or_staff_edit_a_profile_and_bad_fields_are_400(api, user):
+    other = UserFactory()
+    api.force_authenticate(other)
+    assert api.patch(f"/api/v1/people/{user.pk}/", {"title": "Intern"}, format="json").status_code == 403
+
+    api.force_authenticate(user)
+    response = api.patch(f"/api/v1/people/{user.pk}/", {"timezone": "Mars/Olympus"}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["timezone"]
+    assert api.get("/api/v1/people/987654/").status_code == 404
+
+    api.force_authenticate(UserFactory(is_staff=True))
+    assert (
+        api.patch(f"/api/v1/people/{user.pk}/", {"title": "Intern"}, format="json").json()["title"]
+        == "Intern"
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("comments/<int:pk>/like/", views.CommentLikeApi.as_view(), name="comment-like"),
     path("comments/<int:pk>/likes/", views.CommentLikersApi.as_view(), name="comment-likers"),
     path("people/", views.PeopleSearchApi.as_view(), name="people-search"),
+    path("people/<int:pk>/", views.PersonDetailApi.as_view(), name="person-detail"),
     path("people/<int:pk>/feed/", views.PersonFeedApi.as_view(), name="person-feed"),
     path("topics/", views.TopicSearchApi.as_view(), name="topic-search"),
     path("topics/<str:slug>/feed/", views.TopicFeedApi.as_view(), name="topic-feed"),

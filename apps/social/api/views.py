@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -346,3 +347,43 @@ class SearchApi(APIView):
         query = _valid(SearchQueryInput, request.query_params)
         page = selectors.search_feed(viewer=request.user, **query)
         return Response(feed_page_response(request, page))
+
+
+class ProfileInput(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    title = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    department = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    about = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    timezone = serializers.ChoiceField(choices=sorted(zoneinfo.available_timezones()), required=False)
+
+
+def profile_to_dict(person: Any, *, viewer: Any) -> dict[str, Any]:
+    stream = person.stream_key
+    return {
+        **person_to_dict(person),
+        "department": person.department,
+        "about": person.about,
+        "timezone": person.timezone,
+        "manager": person_to_dict(person.manager),
+        "stream": stream,
+        "followers": activity_selectors.follower_count(stream=stream),
+        "following": activity_selectors.follow_get(user=viewer, stream=stream) is not None,
+    }
+
+
+class PersonDetailApi(APIView):
+    """A person's profile; PATCH changes it (the person, or staff)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, pk: int) -> Response:
+        person = selectors.access_person(user_id=pk)
+        return Response(profile_to_dict(person, viewer=request.user))
+
+    @extend_schema(request=ProfileInput, responses={200: dict})
+    def patch(self, request: Request, pk: int) -> Response:
+        person = selectors.access_person(user_id=pk)
+        body = ProfileInput(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        person = services.profile_update(person=person, actor=request.user, data=body.validated_data)
+        return Response(profile_to_dict(person, viewer=request.user))
