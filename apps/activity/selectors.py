@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import User
 
 from . import registry
 from .models import Activity, ActivityStream, Follow, InboxEntry
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """Optional narrowing of any feed: by verb, actor, object kind and publication window."""
+
+    verb: str | None = None
+    actor_id: int | None = None
+    object_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, qs: QuerySet, path: str = "") -> QuerySet:
+        """Filter `qs`, whose activity is reached through `path` ("activity__" or "")."""
+        conditions = {
+            "verb": self.verb,
+            "actor_id": self.actor_id,
+            "object_type": self.object_type,
+            "published__gte": self.since,
+            "published__lt": self.until,
+        }
+        return qs.filter(**{path + key: value for key, value in conditions.items() if value is not None})
 
 
 @dataclass(frozen=True)
@@ -35,24 +59,35 @@ def page_of(activities: list[Activity], limit: int, viewer: User) -> FeedPage:
     return FeedPage(items=registry.visible_activities(viewer, activities), next_cursor=next_cursor)
 
 
-def news_feed(*, user: User, before: int | None = None, limit: int | None = None) -> FeedPage:
+def news_feed(
+    *, user: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+) -> FeedPage:
     """The user's news feed, newest first: one range scan on the inbox, one query in all."""
     limit = clamp_limit(limit)
     qs = InboxEntry.objects.filter(user=user)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs, "activity__")
     entries = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
     return page_of([e.activity for e in entries], limit, user)
 
 
 def stream_feed(
-    *, stream: str, viewer: User, before: int | None = None, limit: int | None = None
+    *,
+    stream: str,
+    viewer: User,
+    before: int | None = None,
+    limit: int | None = None,
+    filters: FeedFilter | None = None,
 ) -> FeedPage:
     """Everything written to one stream (a record's, a person's), newest first."""
     limit = clamp_limit(limit)
     qs = ActivityStream.objects.filter(stream=stream)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs, "activity__")
     rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
     return page_of([r.activity for r in rows], limit, viewer)
 
@@ -97,7 +132,9 @@ def follower_count(*, stream: str) -> int:
     return Follow.objects.filter(stream=stream, user__is_active=True).count()
 
 
-def company_feed(*, viewer: User, before: int | None = None, limit: int | None = None) -> FeedPage:
+def company_feed(
+    *, viewer: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+) -> FeedPage:
     """Every activity in the company the viewer may see, newest first (fan-out on read).
 
     Deliberately read-time: copying every activity into every inbox is what the news feed's
@@ -107,6 +144,8 @@ def company_feed(*, viewer: User, before: int | None = None, limit: int | None =
     qs = Activity.objects.all()
     if before is not None:
         qs = qs.filter(pk__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs)
     return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)
 
 

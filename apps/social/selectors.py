@@ -11,7 +11,7 @@ from django.http import Http404
 from apps.accounts.models import User
 from apps.activity import registry
 from apps.activity.models import Activity
-from apps.activity.selectors import FeedPage, access_activity, clamp_limit, page_of
+from apps.activity.selectors import FeedFilter, FeedPage, access_activity, clamp_limit, page_of
 from apps.activity.verbs import Verb
 
 from .models import Bookmark, Comment, CommentLike, Like, Post, Topic
@@ -103,12 +103,16 @@ def topic_search(*, q: str, limit: int = 10) -> list[Topic]:
     return list(Topic.objects.filter(slug__istartswith=q.lower()).order_by("slug")[:limit])
 
 
-def bookmarks_feed(*, viewer: User, before: int | None = None, limit: int | None = None) -> FeedPage:
+def bookmarks_feed(
+    *, viewer: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+) -> FeedPage:
     """What the viewer bookmarked, newest activity first; one range scan on their bookmarks."""
     limit = clamp_limit(limit)
     qs = Bookmark.objects.filter(user=viewer)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs, "activity__")
     rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
     return page_of([r.activity for r in rows], limit, viewer)
 
@@ -127,7 +131,14 @@ def _matching_keys(model: type[Post] | type[Comment], q: str) -> QuerySet:
     return qs.annotate(key=Cast("pk", CharField())).values("key")
 
 
-def search_feed(*, viewer: User, q: str, before: int | None = None, limit: int | None = None) -> FeedPage:
+def search_feed(
+    *,
+    viewer: User,
+    q: str,
+    before: int | None = None,
+    limit: int | None = None,
+    filters: FeedFilter | None = None,
+) -> FeedPage:
     """Posts and comments matching `q` that the viewer may see, newest first.
 
     PostgreSQL full-text search (English stemming, web-search syntax: quotes, `or`, `-word`);
@@ -141,4 +152,6 @@ def search_feed(*, viewer: User, q: str, before: int | None = None, limit: int |
     )
     if before is not None:
         qs = qs.filter(pk__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs)
     return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)

@@ -284,7 +284,7 @@ def test_follow_any_stream_list_its_followers_and_unfollow(api, user):
 
     for stream in ("topic:pricing", deal.stream_key, deal.owner.stream_key):
         response = api.post("/api/v1/follows/", {"stream": stream, "verbs": ["Create"]}, format="json")
-        assert response.json() == {"stream": stream, "following": True, "verbs": ["Create"]}
+        assert response.json() == {"stream": stream, "following": True, "verbs": ["Create"], "muted": False}
     followers = api.get(f"/api/v1/streams/{deal.stream_key}/followers/").json()
     assert followers["totalItems"] == 2
     assert [p["id"] for p in followers["orderedItems"]] == [user.pk, deal.owner.pk]
@@ -466,3 +466,56 @@ def test_only_the_person_or_staff_edit_a_profile_and_bad_fields_are_400(api, use
         api.patch(f"/api/v1/people/{user.pk}/", {"title": "Intern"}, format="json").json()["title"]
         == "Intern"
     )
+
+
+def test_feeds_filter_by_verb_actor_kind_and_date(api, user):
+    deal = make_deal()
+    from apps.records.services import record_update
+
+    record_update(record=deal, actor=user, data={"stage": "negotiation"})
+    post = make_post(author=user, stream=deal.stream_key)
+    update = Activity.objects.get(verb="Update")
+    api.force_authenticate(user)
+
+    def ids(query: str) -> list[int]:
+        response = api.get(f"/api/v1/feed/company/?{query}")
+        assert response.status_code == 200
+        return [i["id"] for i in response.json()["orderedItems"]]
+
+    assert ids("verb=Update") == [update.pk]
+    assert ids(f"actor={user.pk}") == [post.activity_id, update.pk]
+    assert ids(f"actor={user.pk}&type=post") == [post.activity_id]
+    assert ids("since=2000-01-01T00:00:00Z&until=2001-01-01T00:00:00Z") == []
+    record_feed = api.get(f"/api/v1/deals/{deal.pk}/feed/?verb=Create&type=deal").json()["orderedItems"]
+    assert [i["object"]["stream"] for i in record_feed] == [deal.stream_key]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("actor=abc", "actor"),
+        ("type=Deal;drop", "type"),
+        ("since=yesterday", "since"),
+        ("since=2025-01-02T00:00:00Z&until=2025-01-01T00:00:00Z", "until"),
+    ],
+)
+def test_bad_feed_filters_are_400_with_the_field(api, user, query, field):
+    api.force_authenticate(user)
+
+    response = api.get(f"/api/v1/feed/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+
+
+def test_muting_a_thread_stops_its_replies_reaching_me(api, django_capture_on_commit_callbacks):
+    post = make_post()
+    api.force_authenticate(post.author)
+
+    response = api.post("/api/v1/follows/", {"stream": f"post:{post.pk}", "muted": True}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_comment(activity=post.activity, body="ping")
+
+    assert response.json()["muted"] is True
+    reply = Activity.objects.get(object_type="comment")
+    assert not InboxEntry.objects.filter(user=post.author, activity=reply).exists()

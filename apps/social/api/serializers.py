@@ -27,9 +27,14 @@ class BodyInput(serializers.Serializer):
 class FollowInput(serializers.Serializer):
     stream = serializers.CharField(max_length=100)
     verbs = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=20,
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=20,
         help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
-    )  # fmt: skip
+    )
+    muted = serializers.BooleanField(
+        required=False, default=False, help_text="Keep following but receive nothing (mute a thread)."
+    )
 
 
 class StreamInput(serializers.Serializer):

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.activity import registry
 from apps.activity import selectors as activity_selectors
 from apps.activity.api.pagination import (
+    FeedFilterQuerySerializer,
     FeedPageSerializer,
     FeedQuerySerializer,
     feed_page_response,
@@ -211,7 +212,7 @@ class PeopleSearchApi(APIView):
 class PersonFeedApi(APIView):
     """A person's profile feed: what they did and what was posted on their profile."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request, pk: int) -> Response:
         person = selectors.access_person(user_id=pk)
         query = parse_feed_query(request)
@@ -239,7 +240,7 @@ class TopicSearchApi(APIView):
 class TopicFeedApi(APIView):
     """Everything that names a #topic, newest first."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request, slug: str) -> Response:
         topic = selectors.access_topic(slug=slug)
         query = parse_feed_query(request)
@@ -250,7 +251,7 @@ class TopicFeedApi(APIView):
 class MentionsFeedApi(APIView):
     """Posts and comments that mention me, newest first."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request) -> Response:
         query = parse_feed_query(request)
         stream = f"{MENTION}:{request.user.pk}"
@@ -261,7 +262,7 @@ class MentionsFeedApi(APIView):
 class CompanyFeedApi(APIView):
     """Everything in the company I may see, newest first."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request) -> Response:
         query = parse_feed_query(request)
         page = activity_selectors.company_feed(viewer=request.user, **query)
@@ -271,7 +272,7 @@ class CompanyFeedApi(APIView):
 class BookmarksFeedApi(APIView):
     """What I bookmarked, newest first."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request) -> Response:
         query = parse_feed_query(request)
         page = selectors.bookmarks_feed(viewer=request.user, **query)
@@ -306,8 +307,12 @@ class FollowApi(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(FollowInput, request.data)
         _require_visible_stream(request, data["stream"])
-        follow = follow_create(user=request.user, stream=data["stream"], verbs=data.get("verbs"))
-        return Response({"stream": follow.stream, "following": True, "verbs": follow.verbs})
+        follow = follow_create(
+            user=request.user, stream=data["stream"], verbs=data.get("verbs"), muted=data["muted"]
+        )
+        return Response(
+            {"stream": follow.stream, "following": True, "verbs": follow.verbs, "muted": follow.muted}
+        )
 
     @extend_schema(request=StreamInput, responses={204: None})
     def delete(self, request: Request) -> Response:
