@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from apps.accounts.models import User
 from apps.activity.models import Activity
+from apps.activity.verbs import Verb
 
 from .models import ActivityCounts, Bookmark, Comment, Like, Post
 
@@ -44,8 +45,14 @@ def hydrate_page(viewer: User, activities: list[Activity], items: list[dict[str,
         comments, likes, liked, bookmarked = rows.get(activity.pk, (0, 0, False, False))
         item.update(comment_count=comments, like_count=likes, liked=liked, bookmarked=bookmarked)
         written = bodies.get((activity.object_type, activity.object_id))
-        if written is not None:
+        if written is None:
+            continue
+        # A Create is the post itself; a share (Announce) keeps its own note as `content`
+        # and shows the original's current body on its object.
+        if activity.verb == Verb.CREATE:
             item.update(written)
+        elif item["object"] is not None:
+            item["object"].update(written)
 
 
 def _current_bodies(activities: list[Activity]) -> dict[tuple[str, str], dict[str, Any]]:

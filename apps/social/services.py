@@ -285,3 +285,32 @@ def profile_update(*, person: User, actor: User, data: Mapping[str, Any]) -> Use
                 changes=changes,
             )
     return current
+
+
+def activity_share(
+    *, actor: User, activity: Activity, stream: str, body: str = "", source: str = Source.WEB
+) -> Activity:
+    """Share (repost) an activity the actor may see onto another stream; emits `Announce`.
+
+    The announce names the original's object (so it is visible exactly where the original is)
+    and targets the stream shared to (whose followers receive it). An optional Markdown note
+    may mention people and name topics, like a post.
+    """
+    prefix, object_id = registry.split_stream(stream)
+    if prefix in NOT_POSTABLE or not stream_visible(viewer=actor, stream=stream):
+        raise ValidationError({"stream": f"No stream {stream!r} to share to."})
+    kind = registry.kind_for(prefix)
+    target_name = kind.name(object_id) if kind else ""
+    with transaction.atomic():
+        rendered = _render(body, actor=actor) if body.strip() else None
+        where = "" if stream == actor.stream_key else f" on {target_name or stream}"
+        return activity_publish(
+            actor=actor,
+            verb=Verb.ANNOUNCE,
+            obj=ObjectRef(type=activity.object_type, id=activity.object_id, name=activity.object_name),
+            target=ObjectRef(type=prefix, id=object_id, name=target_name),
+            summary=f"{actor.display_name} shared {activity.object_name or activity.object_stream}{where}",
+            streams=rendered.streams if rendered else (),
+            payload={"content": rendered.html if rendered else None, "shared_activity": activity.pk},
+            source=source,
+        )

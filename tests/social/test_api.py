@@ -519,3 +519,46 @@ def test_muting_a_thread_stops_its_replies_reaching_me(api, django_capture_on_co
     assert response.json()["muted"] is True
     reply = Activity.objects.get(object_type="comment")
     assert not InboxEntry.objects.filter(user=post.author, activity=reply).exists()
+
+
+def test_share_a_post_to_my_profile_reaches_my_followers_and_names_the_original(
+    api, user, django_capture_on_commit_callbacks
+):
+    deal = make_deal()
+    post = make_post(author=deal.owner, stream=deal.stream_key, body="Signed")
+    fan = UserFactory()
+    follow_create(user=fan, stream=user.stream_key)
+    api.force_authenticate(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/v1/activities/{post.activity_id}/share/",
+            {"stream": user.stream_key, "body": "Great work"},
+            format="json",
+        )
+
+    assert response.status_code == 201
+    item = response.json()
+    assert (item["type"], item["object"]["stream"], item["target"]["stream"]) == (
+        "Announce",
+        f"post:{post.pk}",
+        user.stream_key,
+    )
+    assert item["summary"] == f"{user.display_name} shared Signed"
+    assert item["content"] == "<p>Great work</p>"
+    assert (item["object"]["content"], item["object"]["deleted"]) == ("<p>Signed</p>", False)
+    shared = Activity.objects.get(pk=item["id"])
+    assert shared.payload == {"content": "<p>Great work</p>", "shared_activity": post.activity_id}
+    assert InboxEntry.objects.filter(user=fan, activity=shared).exists()
+
+
+@pytest.mark.parametrize("stream", ["", "deal:987654", "mention:1"])
+def test_share_to_a_bad_stream_is_a_400(api, user, stream):
+    post = make_post()
+    api.force_authenticate(user)
+
+    response = api.post(f"/api/v1/activities/{post.activity_id}/share/", {"stream": stream}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["stream"]
+    assert not Activity.objects.filter(verb="Announce").exists()

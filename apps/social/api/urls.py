@@ -9,6 +9,7 @@ urlpatterns = [
     path("activities/<int:pk>/like/", views.ActivityLikeApi.as_view(), name="activity-like"),
     path("activities/<int:pk>/likes/", views.ActivityLikersApi.as_view(), name="activity-likers"),
     path("activities/<int:pk>/bookmark/", views.BookmarkApi.as_view(), name="activity-bookmark"),
+    path("activities/<int:pk>/share/", views.ActivityShareApi.as_view(), name="activity-share"),
     path("comments/<int:pk>/", views.CommentDetailApi.as_view(), name="comment-detail"),
     path("comments/<int:pk>/like/", views.CommentLikeApi.as_view(), name="comment-like"),
     path("comments/<int:pk>/likes/", views.CommentLikersApi.as_view(), name="comment-likers"),

@@ -20,6 +20,7 @@ from apps.activity.api.pagination import (
     FeedPageSerializer,
     FeedQuerySerializer,
     feed_page_response,
+    hydrated_items,
     parse_feed_query,
 )
 from apps.activity.presenters import person_to_dict
@@ -392,3 +393,26 @@ class PersonDetailApi(APIView):
         body.is_valid(raise_exception=True)
         person = services.profile_update(person=person, actor=request.user, data=body.validated_data)
         return Response(profile_to_dict(person, viewer=request.user))
+
+
+class ShareInput(serializers.Serializer):
+    stream = serializers.CharField(
+        max_length=100, help_text='Where to share: "user:3", "deal:42", "topic:x".'
+    )
+    body = serializers.CharField(
+        max_length=20000, required=False, allow_blank=True, default="", help_text="Optional Markdown note."
+    )
+
+
+class ActivityShareApi(APIView):
+    """Share (repost) an activity onto another stream, with an optional note; emits `Announce`."""
+
+    @extend_schema(request=ShareInput, responses={201: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        activity = activity_selectors.access_activity(viewer=request.user, activity_id=pk)
+        data = _valid(ShareInput, request.data)
+        shared = services.activity_share(
+            actor=request.user, activity=activity, source=_source(request), **data
+        )
+        shared = activity_selectors.access_activity(viewer=request.user, activity_id=shared.pk)
+        return Response(hydrated_items(request, [shared])[0], status=status.HTTP_201_CREATED)
