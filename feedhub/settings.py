@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.activity",
     "apps.records",
     "apps.realtime",
+    "apps.social",
 ]
 
 MIDDLEWARE = [

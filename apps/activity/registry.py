@@ -35,8 +35,14 @@ class StreamKind:
     users_who_can_see: Callable[[str, Collection[int]], set[int]] = _everyone
     # Which of these object ids the viewer may see (used by reads, per page).
     visible_object_ids: Callable[[User, Collection[str]], set[str]] = _all_objects
-    # Does the object exist (and is it visible to viewer)? Used to validate follows.
     url: Callable[[str], str] = field(default=lambda object_id: "")
+    # The object's display name, for activities that name it as their target (a post on it).
+    name: Callable[[str], str] = field(default=lambda object_id: "")
+    # Users who receive every activity written to this stream without following it (the
+    # `mention:<user id>` stream delivers to that user). Fan-out still applies visibility.
+    direct_recipients: Callable[[str], set[int]] | None = None
+    # Private delivery streams (mentions) must not be followed by others.
+    followable: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,13 @@ class DeliveredBatch:
 
 
 DeliverySink = Callable[[DeliveredBatch], None]
+# Adds viewer-specific fields (counts, "liked by me", current post body) to a whole feed page
+# at once: `(viewer, activities, items)` where items[i] is the JSON of activities[i].
+PageHydrator = Callable[["User", list["Activity"], list[dict[str, Any]]], None]
 
 _kinds: dict[str, StreamKind] = {}
 _sinks: dict[str, DeliverySink] = {}
+_hydrators: dict[str, PageHydrator] = {}
 
 
 def register_kind(kind: StreamKind) -> None:
@@ -60,6 +70,26 @@ def register_kind(kind: StreamKind) -> None:
 def register_sink(name: str, sink: DeliverySink) -> None:
     """Register a delivery sink; sinks run in registration order after fan-out commits."""
     _sinks[name] = sink
+
+
+def register_hydrator(name: str, hydrator: PageHydrator) -> None:
+    """Register a page hydrator; feed pages run them in registration order, once per page."""
+    _hydrators[name] = hydrator
+
+
+def hydrators() -> list[PageHydrator]:
+    return list(_hydrators.values())
+
+
+def direct_recipients(streams: Iterable[str]) -> set[int]:
+    """Users the given streams deliver to regardless of follows (e.g. mentioned people)."""
+    users: set[int] = set()
+    for stream in streams:
+        prefix, object_id = split_stream(stream)
+        kind = _kinds.get(prefix)
+        if kind is not None and kind.direct_recipients is not None:
+            users |= kind.direct_recipients(object_id)
+    return users
 
 
 def kind_for(prefix: str) -> StreamKind | None:
@@ -117,5 +147,27 @@ def stream_url(stream: str) -> str:
     return kind.url(object_id) if kind else ""
 
 
+def _existing_users(viewer: User, object_ids: Collection[str]) -> set[str]:
+    from apps.accounts.models import User
+
+    ids = [int(i) for i in object_ids if str(i).isdigit()]
+    return {str(pk) for pk in User.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+
+
+def _user_name(object_id: str) -> str:
+    from apps.accounts.models import User
+
+    user = User.objects.filter(pk=int(object_id)).first() if object_id.isdigit() else None
+    return user.display_name if user else ""
+
+
 def register_builtin_kinds() -> None:
-    register_kind(StreamKind(prefix="user", label="Person", url=lambda pk: f"/people/{pk}/"))
+    register_kind(
+        StreamKind(
+            prefix="user",
+            label="Person",
+            visible_object_ids=_existing_users,
+            name=_user_name,
+            url=lambda pk: f"/people/{pk}/",
+        )
+    )

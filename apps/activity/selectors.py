@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
 
 from apps.accounts.models import User
 
 from . import registry
 from .models import Activity, ActivityStream, Follow, InboxEntry
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """Optional narrowing of any feed: by verb, actor, object kind and publication window."""
+
+    verb: str | None = None
+    actor_id: int | None = None
+    object_type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, qs: QuerySet, path: str = "") -> QuerySet:
+        """Filter `qs`, whose activity is reached through `path` ("activity__" or "")."""
+        conditions = {
+            "verb": self.verb,
+            "actor_id": self.actor_id,
+            "object_type": self.object_type,
+            "published__gte": self.since,
+            "published__lt": self.until,
+        }
+        return qs.filter(**{path + key: value for key, value in conditions.items() if value is not None})
 
 
 @dataclass(frozen=True)
@@ -26,33 +51,45 @@ def clamp_limit(limit: int | None) -> int:
     return max(1, min(limit, cfg["FEED_MAX_PAGE_SIZE"]))
 
 
-def _page(activities: list[Activity], limit: int, viewer: User) -> FeedPage:
+def page_of(activities: list[Activity], limit: int, viewer: User) -> FeedPage:
+    """Cut a `limit + 1` fetch to a page with its next cursor, keeping what the viewer may see."""
     has_more = len(activities) > limit
     activities = activities[:limit]
     next_cursor = activities[-1].pk if has_more and activities else None
     return FeedPage(items=registry.visible_activities(viewer, activities), next_cursor=next_cursor)
 
 
-def news_feed(*, user: User, before: int | None = None, limit: int | None = None) -> FeedPage:
+def news_feed(
+    *, user: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+) -> FeedPage:
     """The user's news feed, newest first: one range scan on the inbox, one query in all."""
     limit = clamp_limit(limit)
     qs = InboxEntry.objects.filter(user=user)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs, "activity__")
     entries = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
-    return _page([e.activity for e in entries], limit, user)
+    return page_of([e.activity for e in entries], limit, user)
 
 
 def stream_feed(
-    *, stream: str, viewer: User, before: int | None = None, limit: int | None = None
+    *,
+    stream: str,
+    viewer: User,
+    before: int | None = None,
+    limit: int | None = None,
+    filters: FeedFilter | None = None,
 ) -> FeedPage:
     """Everything written to one stream (a record's, a person's), newest first."""
     limit = clamp_limit(limit)
     qs = ActivityStream.objects.filter(stream=stream)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs, "activity__")
     rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
-    return _page([r.activity for r in rows], limit, viewer)
+    return page_of([r.activity for r in rows], limit, viewer)
 
 
 def inbox_anchor(*, user: User, cursor: int | None) -> int:
@@ -124,3 +161,37 @@ def followers_list(*, stream: str, limit: int = 50) -> list[User]:
 
 def follower_count(*, stream: str) -> int:
     return Follow.objects.filter(stream=stream, user__is_active=True).count()
+
+
+def company_feed(
+    *, viewer: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+) -> FeedPage:
+    """Every activity in the company the viewer may see, newest first (fan-out on read).
+
+    Deliberately read-time: copying every activity into every inbox is what the news feed's
+    follow model exists to avoid. One range scan on the primary key plus the visibility checks.
+    """
+    limit = clamp_limit(limit)
+    qs = Activity.objects.all()
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    if filters is not None:
+        qs = filters.apply(qs)
+    return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)
+
+
+def access_activity(*, viewer: User, activity_id: int) -> Activity:
+    """Fetch an activity the viewer may see (its object and target), or raise 404."""
+    activity = Activity.objects.select_related("actor").filter(pk=activity_id).first()
+    if activity is None or not registry.visible_activities(viewer, [activity]):
+        raise Http404
+    return activity
+
+
+def stream_visible(*, viewer: User, stream: str) -> bool:
+    """Is `stream` a known kind whose object exists and the viewer may see?"""
+    prefix, object_id = registry.split_stream(stream)
+    kind = registry.kind_for(prefix)
+    if kind is None or not object_id:
+        return False
+    return object_id in kind.visible_object_ids(viewer, [object_id])

@@ -108,7 +108,8 @@ def follow_create(
 ) -> Follow:
     """Follow a stream (idempotent: following again updates the settings)."""
     prefix, object_id = registry.split_stream(stream)
-    if registry.kind_for(prefix) is None or not object_id:
+    kind = registry.kind_for(prefix)
+    if kind is None or not kind.followable or not object_id:
         raise ValidationError({"stream": f"Unknown stream {stream!r}."})
     follow, _ = Follow.objects.update_or_create(
         user=user, stream=stream, defaults={"verbs": list(verbs or []), "muted": muted}
@@ -142,6 +143,7 @@ def _recipient_ids(activity: Activity, streams: list[str]) -> set[int]:
     ):
         if not verbs or activity.verb in verbs:
             recipients.add(user_id)
+    recipients |= registry.direct_recipients(streams)
     if activity.actor_id:
         recipients.add(activity.actor_id)
     if not recipients:

@@ -20,6 +20,14 @@ def _visible_ids(model: type[TrackedRecord]):
     return visible
 
 
+def _name(model: type[TrackedRecord]):
+    def name(object_id: str) -> str:
+        record = model.objects.filter(pk=int(object_id)).first() if object_id.isdigit() else None
+        return record.display_name if record else ""
+
+    return name
+
+
 def register() -> None:
     for prefix, model in RECORD_MODELS.items():
         registry.register_kind(
@@ -28,5 +36,6 @@ def register() -> None:
                 label=str(model._meta.verbose_name).capitalize(),
                 visible_object_ids=_visible_ids(model),
                 url=lambda object_id, prefix=prefix: record_url(prefix, object_id),
+                name=_name(model),
             )
         )

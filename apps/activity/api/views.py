@@ -4,13 +4,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors
-from .pagination import FeedPageSerializer, FeedQuerySerializer, feed_page_response, parse_feed_query
+from .pagination import FeedFilterQuerySerializer, FeedPageSerializer, feed_page_response, parse_feed_query
 
 
 class NewsFeedApi(APIView):
     """My news feed: what I follow, newest first."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request) -> Response:
         query = parse_feed_query(request)
         page = selectors.news_feed(user=request.user, **query)

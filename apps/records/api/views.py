@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.activity import selectors as activity_selectors
 from apps.activity.api.pagination import (
+    FeedFilterQuerySerializer,
     FeedPageSerializer,
     FeedQuerySerializer,
     feed_page_response,
@@ -129,7 +130,7 @@ class RecordDetailApi(_RecordApi):
 class RecordFeedApi(_RecordApi):
     """A record's own feed: every activity about it, newest first."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=FeedPageSerializer)
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request, pk: int) -> Response:
         record = self.get_record(request, pk)
         query = parse_feed_query(request)

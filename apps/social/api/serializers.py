@@ -1,0 +1,130 @@
+"""Request bodies and the JSON of posts and comments (plain functions; no logic beyond shaping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.activity.presenters import person_to_dict
+
+from ..models import Comment, Post
+
+BODY_MAX = 20000
+
+
+class PostInput(serializers.Serializer):
+    body = serializers.CharField(max_length=BODY_MAX, help_text="Markdown; @username mentions, #topics.")
+    stream = serializers.CharField(
+        max_length=100, help_text='Where to post: "deal:42", "user:3", "topic:pricing".'
+    )
+
+
+class BodyInput(serializers.Serializer):
+    body = serializers.CharField(max_length=BODY_MAX, help_text="Markdown; @username mentions, #topics.")
+
+
+class FollowInput(serializers.Serializer):
+    stream = serializers.CharField(max_length=100)
+    verbs = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=20,
+        help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
+    )
+    muted = serializers.BooleanField(
+        required=False, default=False, help_text="Keep following but receive nothing (mute a thread)."
+    )
+
+
+class StreamInput(serializers.Serializer):
+    stream = serializers.CharField(max_length=100)
+
+
+class SearchQuery(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=50)
+
+
+class CommentsQuery(serializers.Serializer):
+    after = serializers.IntegerField(required=False, min_value=1, help_text="Cursor: comments after this id.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+
+def post_to_dict(post: Post) -> dict[str, Any]:
+    deleted = post.deleted_at is not None
+    return {
+        "id": post.pk,
+        "type": "post",
+        "stream": post.stream,
+        "author": person_to_dict(post.author),
+        "body": None if deleted else post.body,
+        "body_html": None if deleted else post.body_html,
+        "activity": post.activity_id,
+        "created_at": post.created_at.isoformat(),
+        "edited_at": post.edited_at.isoformat() if post.edited_at else None,
+        "deleted": deleted,
+    }
+
+
+def comment_to_dict(comment: Comment, *, liked: bool | None = None) -> dict[str, Any]:
+    deleted = comment.deleted_at is not None
+    data: dict[str, Any] = {
+        "id": comment.pk,
+        "type": "comment",
+        "activity": comment.activity_id,
+        "author": None if deleted else person_to_dict(comment.author),
+        "body": None if deleted else comment.body,
+        "body_html": None if deleted else comment.body_html,
+        "like_count": comment.like_count,
+        "created_at": comment.created_at.isoformat(),
+        "edited_at": comment.edited_at.isoformat() if comment.edited_at else None,
+        "deleted": deleted,
+    }
+    if liked is not None:
+        data["liked"] = liked
+    return data
+
+
+class PostOutput(serializers.Serializer):
+    """Schema only: the JSON produced by `post_to_dict`."""
+
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    stream = serializers.CharField()
+    author = serializers.DictField()
+    body = serializers.CharField(allow_null=True)
+    body_html = serializers.CharField(allow_null=True)
+    activity = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+
+
+class CommentOutput(serializers.Serializer):
+    """Schema only: the JSON produced by `comment_to_dict`."""
+
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    activity = serializers.IntegerField()
+    author = serializers.DictField(allow_null=True)
+    body = serializers.CharField(allow_null=True)
+    body_html = serializers.CharField(allow_null=True)
+    like_count = serializers.IntegerField()
+    liked = serializers.BooleanField(required=False)
+    deleted = serializers.BooleanField()
+
+
+class CommentPageOutput(serializers.Serializer):
+    """Schema only: a page of comments, oldest first."""
+
+    orderedItems = CommentOutput(many=True)  # noqa: N815
+    totalItems = serializers.IntegerField()  # noqa: N815
+    next = serializers.URLField(allow_null=True)
+    nextCursor = serializers.IntegerField(allow_null=True)  # noqa: N815
+
+
+class PeopleOutput(serializers.Serializer):
+    """Schema only: a list of people."""
+
+    orderedItems = serializers.ListField(child=serializers.DictField())  # noqa: N815
+    totalItems = serializers.IntegerField()  # noqa: N815

@@ -1,0 +1,94 @@
+"""Registers posts, comments, topics and mentions with the activity registry, and the page hydrator."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from apps.accounts.models import User
+from apps.activity import registry
+
+from .models import Post, Topic
+
+MENTION = "mention"
+
+
+def _digits(object_ids: Collection[str]) -> list[int]:
+    return [int(i) for i in object_ids if str(i).isdigit()]
+
+
+def _visible_posts(viewer: User, object_ids: Collection[str]) -> set[str]:
+    """A post is visible where its stream is: check each stream kind once for the whole page."""
+    by_stream: dict[str, list[int]] = {}
+    for pk, stream in Post.objects.filter(pk__in=_digits(object_ids)).values_list("pk", "stream"):
+        by_stream.setdefault(stream, []).append(pk)
+    wanted: dict[str, set[str]] = {}
+    for stream in by_stream:
+        prefix, object_id = registry.split_stream(stream)
+        wanted.setdefault(prefix, set()).add(object_id)
+    visible_streams: set[str] = set()
+    for prefix, ids in wanted.items():
+        kind = registry.kind_for(prefix)
+        if kind is not None:
+            visible_streams |= {f"{prefix}:{i}" for i in kind.visible_object_ids(viewer, ids)}
+    return {str(pk) for stream in visible_streams for pk in by_stream[stream]}
+
+
+def _users_who_can_see_post(object_id: str, user_ids: Collection[int]) -> set[int]:
+    stream = Post.objects.filter(pk=int(object_id)).values_list("stream", flat=True).first()
+    if stream is None:
+        return set()
+    prefix, stream_object_id = registry.split_stream(stream)
+    kind = registry.kind_for(prefix)
+    return kind.users_who_can_see(stream_object_id, user_ids) if kind else set()
+
+
+def _existing_topics(viewer: User, object_ids: Collection[str]) -> set[str]:
+    return set(Topic.objects.filter(slug__in=list(object_ids)).values_list("slug", flat=True))
+
+
+def _topic_name(slug: str) -> str:
+    return f"#{slug}"
+
+
+def _mentioned_user(object_id: str) -> set[int]:
+    return {int(object_id)} if object_id.isdigit() else set()
+
+
+def _own_mentions_only(viewer: User, object_ids: Collection[str]) -> set[str]:
+    return {str(viewer.pk)} & set(object_ids)
+
+
+def register() -> None:
+    from .hydration import hydrate_page
+
+    registry.register_kind(
+        registry.StreamKind(
+            prefix="post",
+            label="Post",
+            users_who_can_see=_users_who_can_see_post,
+            visible_object_ids=_visible_posts,
+            url=lambda pk: f"/posts/{pk}/",
+        )
+    )
+    # Comments are only ever an activity's object; their target (what was commented on)
+    # carries the visibility check, so they need no predicate of their own.
+    registry.register_kind(registry.StreamKind(prefix="comment", label="Comment", followable=False))
+    registry.register_kind(
+        registry.StreamKind(
+            prefix="topic",
+            label="Topic",
+            visible_object_ids=_existing_topics,
+            url=lambda slug: f"/topics/{slug}/",
+            name=_topic_name,
+        )
+    )
+    registry.register_kind(
+        registry.StreamKind(
+            prefix=MENTION,
+            label="Mentions",
+            visible_object_ids=_own_mentions_only,
+            direct_recipients=_mentioned_user,
+            followable=False,
+        )
+    )
+    registry.register_hydrator("social", hydrate_page)
