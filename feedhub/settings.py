@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "apps.activity",
     "apps.records",
     "apps.realtime",
+    "apps.integrations",
 ]
 
 MIDDLEWARE = [
@@ -200,6 +201,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "apps.activity.tasks.sweep_outbox_task", "schedule": 30.0},
+    "idempotency-purge": {"task": "apps.integrations.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -213,6 +215,17 @@ FEEDHUB = {
     "FEED_MAX_PAGE_SIZE": 100,
     # How many live items a websocket replays on resume before telling the client to resync.
     "REPLAY_LIMIT": 500,
+}
+
+# Integrations -----------------------------------------------------------------------------
+FEEDHUB_INTEGRATIONS = {
+    "MAX_EVENT_BYTES": int(env("FEEDHUB_MAX_EVENT_BYTES", str(1024 * 1024))),
+    "MAX_BATCH_BYTES": int(env("FEEDHUB_MAX_BATCH_BYTES", str(10 * 1024 * 1024))),
+    "MAX_BATCH_ITEMS": int(env("FEEDHUB_MAX_BATCH_ITEMS", "1000")),
+    # Idempotency keys are remembered at least this long (retries within it replay the response).
+    "IDEMPOTENCY_TTL_HOURS": max(24, int(env("FEEDHUB_IDEMPOTENCY_TTL_HOURS", "48"))),
+    # Requests per API key, DRF rate syntax; a batch counts as one request.
+    "RATE_LIMIT": env("FEEDHUB_API_KEY_RATE", "600/min"),
 }
 
 # REST -------------------------------------------------------------------------------------

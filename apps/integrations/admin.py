@@ -1,0 +1,70 @@
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from .models import ApiKey, ExternalObject, IdempotencyRecord, IntegrationApp
+from .services.keys import api_key_create, api_key_revoke
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ("name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(IntegrationApp)
+class IntegrationAppAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "is_active", "created_at")
+    inlines = [ApiKeyInline]
+
+
+@admin.action(description="Revoke selected keys")
+def revoke_keys(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) -> None:
+    for key in queryset:
+        api_key_revoke(key=key)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "integration", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("integration",)
+    actions = [revoke_keys]
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ("integration", "name", "scopes")
+        return ("integration", "name", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        if obj is None:
+            return ()
+        return ("integration", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        issued = api_key_create(integration=obj.integration, name=obj.name, scopes=obj.scopes)
+        obj.pk = issued.key.pk
+        # The only time the secret is visible: it is stored as a digest.
+        self.message_user(
+            request, f"API key created. Copy it now, it is not shown again: {issued.secret}", messages.WARNING
+        )
+
+
+@admin.register(ExternalObject)
+class ExternalObjectAdmin(admin.ModelAdmin):
+    list_display = ("integration", "external_id", "stream", "name", "created_at")
+    list_filter = ("integration",)
+    search_fields = ("external_id", "stream")
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ("integration", "key", "status_code", "created_at")
+    readonly_fields = ("integration", "key", "request_hash", "status_code", "response", "created_at")

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "apps.integrations"
+    label = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from apps.activity import registry
+
+        registry.register_kind(registry.StreamKind(prefix="ext", label="External object"))
