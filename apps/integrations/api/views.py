@@ -20,6 +20,7 @@ from ..authentication import ApiKeyAuthentication, ApiKeyRateThrottle, HasScopes
 from ..models import Scope
 from ..presenters import activity_to_as2
 from ..services.events import EventOutcome, event_ingest, event_ingest_batch
+from . import schema  # noqa: F401 (registers the authentication scheme)
 from .parsers import EVENT_PARSERS, PayloadTooLarge
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
