@@ -201,6 +201,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "apps.activity.tasks.sweep_outbox_task", "schedule": 30.0},
+    "webhook-retries": {"task": "apps.integrations.tasks.retry_due_webhooks_task", "schedule": 30.0},
     "idempotency-purge": {"task": "apps.integrations.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
 }
 CELERY_TASK_SERIALIZER = "json"
@@ -226,6 +227,17 @@ FEEDHUB_INTEGRATIONS = {
     "IDEMPOTENCY_TTL_HOURS": max(24, int(env("FEEDHUB_IDEMPOTENCY_TTL_HOURS", "48"))),
     # Requests per API key, DRF rate syntax; a batch counts as one request.
     "RATE_LIMIT": env("FEEDHUB_API_KEY_RATE", "600/min"),
+}
+
+FEEDHUB_WEBHOOKS = {
+    "TIMEOUT_SECONDS": 10,
+    "SCHEMES": env_list("FEEDHUB_WEBHOOK_SCHEMES", "https,http"),
+    # Networks webhooks may reach despite being loopback/private (e.g. 10.0.5.0/24 for an internal
+    # receiver). Everything else that is not a public address is refused.
+    "ALLOWED_NETWORKS": env_list("FEEDHUB_WEBHOOK_ALLOWED_NETWORKS"),
+    # Delay after the 1st, 2nd, … failure (jittered ±20 %): about 3 days in all, then given up.
+    "RETRY_SCHEDULE_SECONDS": [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+    "SECRET_ROTATION_GRACE_HOURS": 24,
 }
 
 # REST -------------------------------------------------------------------------------------

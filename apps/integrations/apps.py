@@ -9,4 +9,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from apps.activity import registry
 
+        from .services.webhooks import webhook_deliveries_enqueue
+
         registry.register_kind(registry.StreamKind(prefix="ext", label="External object"))
+        registry.register_sink("webhooks", webhook_deliveries_enqueue)
