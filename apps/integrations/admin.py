@@ -1,8 +1,17 @@
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from .models import ApiKey, ExternalObject, IdempotencyRecord, IntegrationApp
+from .models import (
+    ApiKey,
+    ExternalObject,
+    IdempotencyRecord,
+    IntegrationApp,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from .services.keys import api_key_create, api_key_revoke
+from .services.webhooks import webhook_redeliver
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -68,3 +77,41 @@ class ExternalObjectAdmin(admin.ModelAdmin):
 class IdempotencyRecordAdmin(admin.ModelAdmin):
     list_display = ("integration", "key", "status_code", "created_at")
     readonly_fields = ("integration", "key", "request_hash", "status_code", "response", "created_at")
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("integration", "url", "is_active", "disabled_reason", "created_at")
+    list_filter = ("integration", "is_active")
+    readonly_fields = ("secret", "previous_secret", "previous_secret_expires_at", "created_at")
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ("attempted_at", "status_code", "error", "duration_ms", "response_excerpt")
+
+
+@admin.action(description="Redeliver selected deliveries now")
+def redeliver(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) -> None:
+    for delivery in queryset:
+        webhook_redeliver(delivery=delivery)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("webhook_id", "subscription", "activity_id", "status", "attempts", "next_attempt_at")
+    list_filter = ("status",)
+    readonly_fields = (
+        "subscription",
+        "activity_id",
+        "webhook_id",
+        "payload",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "created_at",
+    )
+    inlines = [WebhookAttemptInline]
+    actions = [redeliver]

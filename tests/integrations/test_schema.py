@@ -18,6 +18,9 @@ def test_schema_documents_the_event_endpoints(api, user):
     assert {"201", "400", "413", "415", "422", "429"} <= set(paths["/api/v1/events/"]["post"]["responses"])
     assert "post" in paths["/api/v1/events/batch/"]
     assert "get" in paths["/api/v1/events/{activity_id}/"]
+    assert {"get", "post"} <= set(paths["/api/v1/webhooks/"])
+    assert "post" in paths["/api/v1/webhooks/deliveries/{id}/redeliver/"]
+    assert "post" in paths["/api/v1/webhooks/{id}/rotate-secret/"]
     header = [p for p in paths["/api/v1/events/"]["post"]["parameters"] if p["in"] == "header"]
     assert [p["name"] for p in header] == ["Idempotency-Key"]
     assert paths["/api/v1/events/"]["post"]["security"] == [{"integrationApiKey": []}]

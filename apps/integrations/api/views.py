@@ -51,7 +51,7 @@ class AlreadyUsedKey(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-class _IntegrationApi(APIView):
+class IntegrationApi(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasScopes]
     throttle_classes = [ApiKeyRateThrottle]
@@ -86,7 +86,7 @@ def _outcome_item(request: Request, index: int, outcome: EventOutcome) -> dict[s
     return item
 
 
-class EventCreateApi(_IntegrationApi):
+class EventCreateApi(IntegrationApi):
     """Post one Activity Streams 2.0 activity from an integration."""
 
     required_scopes = (Scope.EVENTS_WRITE,)
@@ -129,7 +129,7 @@ class EventCreateApi(_IntegrationApi):
         )
 
 
-class EventBatchCreateApi(_IntegrationApi):
+class EventBatchCreateApi(IntegrationApi):
     """Post up to MAX_BATCH_ITEMS activities at once: an OrderedCollection or a JSON list."""
 
     required_scopes = (Scope.EVENTS_WRITE,)
@@ -176,7 +176,7 @@ class EventBatchCreateApi(_IntegrationApi):
         )
 
 
-class EventDetailApi(_IntegrationApi):
+class EventDetailApi(IntegrationApi):
     """One activity this integration posted, in AS2 shape (the `Location` of a created event)."""
 
     required_scopes = (Scope.FEEDS_READ,)
