@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .models import (
@@ -10,7 +12,7 @@ from .models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from .services.keys import api_key_create, api_key_revoke
+from .services.keys import api_key_create, api_key_revoke, api_key_scopes_clean
 from .services.webhooks import webhook_redeliver
 
 
@@ -38,8 +40,24 @@ def revoke_keys(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) ->
         api_key_revoke(key=key)
 
 
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ("integration", "name", "scopes")
+
+    def clean_scopes(self) -> list[str]:
+        scopes = self.cleaned_data["scopes"]
+        if not isinstance(scopes, list):
+            raise forms.ValidationError('A JSON list of scopes, e.g. ["events:write"].')
+        try:
+            return api_key_scopes_clean(scopes)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
     list_display = ("name", "integration", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
     list_filter = ("integration",)
     actions = [revoke_keys]

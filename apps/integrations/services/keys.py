@@ -33,7 +33,8 @@ def integration_create(*, name: str, owner: User) -> IntegrationApp:
     return integration
 
 
-def _clean_scopes(scopes: Iterable[str]) -> list[str]:
+def api_key_scopes_clean(scopes: Iterable[str]) -> list[str]:
+    """The scopes, deduplicated; ValidationError for unknown ones or none at all."""
     wanted = list(dict.fromkeys(scopes))
     unknown = [s for s in wanted if s not in Scope.values]
     if unknown:
@@ -48,7 +49,7 @@ def _clean_scopes(scopes: Iterable[str]) -> list[str]:
 @transaction.atomic
 def api_key_create(*, integration: IntegrationApp, name: str, scopes: Iterable[str]) -> IssuedKey:
     """Issue an API key with the given scopes. The returned secret is never retrievable again."""
-    clean = _clean_scopes(scopes)
+    clean = api_key_scopes_clean(scopes)
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         integration=integration,
