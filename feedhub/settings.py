@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "apps.records",
     "apps.realtime",
     "apps.social",
+    "apps.integrations",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.activity.tasks.sweep_outbox_task",
         "schedule": float(env("FEEDHUB_OUTBOX_SWEEP_SECONDS", "30")),
     },
+    "webhook-retries": {"task": "apps.integrations.tasks.retry_due_webhooks_task", "schedule": 30.0},
+    "idempotency-purge": {"task": "apps.integrations.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
 }
 # Fail fast when the broker is down: the request has committed and the outbox sweeper retries.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
@@ -225,6 +228,28 @@ FEEDHUB = {
     # Items a websocket may have unacknowledged before it is told to resync and closed: a
     # reader that stops reading must not make the server buffer without bound.
     "WS_ACK_WINDOW": int(env("FEEDHUB_WS_ACK_WINDOW", "1000")),
+}
+
+# Integrations -----------------------------------------------------------------------------
+FEEDHUB_INTEGRATIONS = {
+    "MAX_EVENT_BYTES": int(env("FEEDHUB_MAX_EVENT_BYTES", str(1024 * 1024))),
+    "MAX_BATCH_BYTES": int(env("FEEDHUB_MAX_BATCH_BYTES", str(10 * 1024 * 1024))),
+    "MAX_BATCH_ITEMS": int(env("FEEDHUB_MAX_BATCH_ITEMS", "1000")),
+    # Idempotency keys are remembered at least this long (retries within it replay the response).
+    "IDEMPOTENCY_TTL_HOURS": max(24, int(env("FEEDHUB_IDEMPOTENCY_TTL_HOURS", "48"))),
+    # Requests per API key, DRF rate syntax; a batch counts as one request.
+    "RATE_LIMIT": env("FEEDHUB_API_KEY_RATE", "600/min"),
+}
+
+FEEDHUB_WEBHOOKS = {
+    "TIMEOUT_SECONDS": 10,
+    "SCHEMES": env_list("FEEDHUB_WEBHOOK_SCHEMES", "https,http"),
+    # Networks webhooks may reach despite being loopback/private (e.g. 10.0.5.0/24 for an internal
+    # receiver). Everything else that is not a public address is refused.
+    "ALLOWED_NETWORKS": env_list("FEEDHUB_WEBHOOK_ALLOWED_NETWORKS"),
+    # Delay after the 1st, 2nd, … failure (jittered ±20 %): about 3 days in all, then given up.
+    "RETRY_SCHEDULE_SECONDS": [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+    "SECRET_ROTATION_GRACE_HOURS": 24,
 }
 
 # REST -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("apps.activity.api.urls")),
     path("api/v1/", include("apps.records.api.urls")),
     path("api/v1/", include("apps.social.api.urls")),
+    path("api/v1/", include("apps.integrations.api.urls")),
     path("api/<path:rest>", api_not_found),
     path("", include("apps.accounts.urls")),
     path("", include("apps.records.urls")),

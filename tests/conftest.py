@@ -84,3 +84,20 @@ def requires_services() -> pytest.MarkDecorator:
     if not settings.REDIS_URL:
         missing.append("Redis (REDIS_URL)")
     return pytest.mark.skipif(bool(missing), reason="needs " + ", ".join(missing))
+
+
+@pytest.fixture
+def issued_key(db):
+    from tests.integrations.factories import make_key
+
+    return make_key()
+
+
+@pytest.fixture
+def key_api(issued_key):
+    """An API client authenticated with an integration key holding events:write and feeds:read."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued_key.secret}")
+    return client

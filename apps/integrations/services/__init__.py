@@ -1,0 +1,1 @@
+"""Integration writes, split by subdomain: keys and apps (`keys`), event ingestion (`events`)."""
