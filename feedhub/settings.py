@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "apps.activity",
     "apps.records",
     "apps.realtime",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -192,14 +194,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "fanout"
 CELERY_TASK_ROUTES = {
     "apps.activity.tasks.*": {"queue": "fanout"},
-    "apps.notifications.tasks.*": {"queue": "notifications"},
+    # First match wins: the email tasks before the rest of notifications.
     "apps.notifications.tasks.send_*": {"queue": "email"},
+    "apps.notifications.tasks.*": {"queue": "notifications"},
     "apps.integrations.tasks.*": {"queue": "webhooks"},
 }
 # Longer than any retry countdown, so a late-acked task is never redelivered while it waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "apps.activity.tasks.sweep_outbox_task", "schedule": 30.0},
+    "digest-daily": {
+        "task": "apps.notifications.tasks.send_digests_task",
+        "schedule": crontab(minute=0, hour=int(env("FEEDHUB_DIGEST_HOUR_UTC", "7"))),
+        "args": ("daily",),
+    },
+    "digest-weekly": {
+        "task": "apps.notifications.tasks.send_digests_task",
+        "schedule": crontab(minute=0, hour=int(env("FEEDHUB_DIGEST_HOUR_UTC", "7")), day_of_week="mon"),
+        "args": ("weekly",),
+    },
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -213,7 +226,27 @@ FEEDHUB = {
     "FEED_MAX_PAGE_SIZE": 100,
     # How many live items a websocket replays on resume before telling the client to resync.
     "REPLAY_LIMIT": 500,
+    # Recipients per notification task and per aggregation transaction.
+    "NOTIFY_CHUNK_SIZE": int(env("FEEDHUB_NOTIFY_CHUNK_SIZE", "500")),
+    # Absolute links in emails point here.
+    "BASE_URL": env("FEEDHUB_BASE_URL", "http://127.0.0.1:8000"),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": int(env("FEEDHUB_UNSUBSCRIBE_MAX_AGE_DAYS", "60")),
 }
+
+# Email ------------------------------------------------------------------------------------
+# With no EMAIL_HOST (the embedded default), emails are printed to the console.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "feedhub <notifications@feedhub.localhost>")
 
 # REST -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
