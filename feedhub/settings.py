@@ -203,16 +203,8 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "apps.activity.tasks.sweep_outbox_task", "schedule": 30.0},
-    "digest-daily": {
-        "task": "apps.notifications.tasks.send_digests_task",
-        "schedule": crontab(minute=0, hour=int(env("FEEDHUB_DIGEST_HOUR_UTC", "7"))),
-        "args": ("daily",),
-    },
-    "digest-weekly": {
-        "task": "apps.notifications.tasks.send_digests_task",
-        "schedule": crontab(minute=0, hour=int(env("FEEDHUB_DIGEST_HOUR_UTC", "7")), day_of_week="mon"),
-        "args": ("weekly",),
-    },
+    # Hourly, so each person's digest goes out at FEEDHUB_DIGEST_HOUR in their own time zone.
+    "digests": {"task": "apps.notifications.tasks.send_digests_task", "schedule": crontab(minute=0)},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -230,6 +222,8 @@ FEEDHUB = {
     "NOTIFY_CHUNK_SIZE": int(env("FEEDHUB_NOTIFY_CHUNK_SIZE", "500")),
     # Absolute links in emails point here.
     "BASE_URL": env("FEEDHUB_BASE_URL", "http://127.0.0.1:8000"),
+    # Local hour (0-23) at which daily digests, and weekly ones on Mondays, go out.
+    "DIGEST_HOUR": int(env("FEEDHUB_DIGEST_HOUR", "7")),
     "UNSUBSCRIBE_MAX_AGE_DAYS": int(env("FEEDHUB_UNSUBSCRIBE_MAX_AGE_DAYS", "60")),
 }
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -129,17 +130,40 @@ def send_instant_email(*, user_id: int, activity_id: int) -> bool:
     return True
 
 
-def digest_recipients(*, frequency: str) -> list[int]:
-    """People with digest items waiting whose chosen frequency is `frequency` (no row means daily)."""
-    others = NotificationSettings.objects.exclude(digest_frequency=frequency).values("user_id")
-    qs = Notification.objects.filter(digest_pending=True)
-    if frequency != DigestFrequency.DAILY:
-        qs = qs.filter(
-            recipient_id__in=NotificationSettings.objects.filter(digest_frequency=frequency).values("user_id")
+def _local(now: datetime, tz_name: str) -> datetime:
+    try:
+        return now.astimezone(zoneinfo.ZoneInfo(tz_name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(UTC)
+
+
+def digest_recipients(*, now: datetime) -> list[int]:
+    """People with digest items waiting whose digest is due in the hour `now` falls in, in their time zone.
+
+    Daily digests go out at `DIGEST_HOUR` local time, weekly ones at that hour on Mondays; no settings
+    row means daily. Beat runs this hourly, so every zone gets its digest at its own morning.
+    """
+    hour = settings.FEEDHUB["DIGEST_HOUR"]
+    waiting = dict(
+        Notification.objects.filter(digest_pending=True)
+        .values_list("recipient_id", "recipient__timezone")
+        .distinct()
+    )
+    chosen = dict(
+        NotificationSettings.objects.filter(user_id__in=list(waiting)).values_list(
+            "user_id", "digest_frequency"
         )
-    else:
-        qs = qs.exclude(recipient_id__in=others)
-    return sorted(set(qs.values_list("recipient_id", flat=True)))
+    )
+    due = []
+    for user_id, tz_name in waiting.items():
+        local = _local(now, tz_name)
+        frequency = chosen.get(user_id, DigestFrequency.DAILY)
+        if local.hour != hour or frequency == DigestFrequency.NEVER:
+            continue
+        if frequency == DigestFrequency.WEEKLY and local.weekday() != 0:
+            continue
+        due.append(user_id)
+    return sorted(due)
 
 
 def send_digest(*, user_id: int) -> int:

@@ -1,7 +1,10 @@
 """Notification tasks: thin, idempotent, acknowledged late. Emails go to the `email` queue."""
 
+from datetime import datetime
+
 from celery import shared_task
 from django.db import DatabaseError
+from django.utils import timezone
 
 from . import emails, push, services
 
@@ -45,9 +48,10 @@ def send_digest_task(user_id: int) -> int:
 
 
 @shared_task(queue="email", acks_late=True)
-def send_digests_task(frequency: str) -> int:
-    """Beat entry point: queue one digest per person on this frequency with items waiting."""
-    user_ids = emails.digest_recipients(frequency=frequency)
+def send_digests_task(at: str | None = None) -> int:
+    """Beat entry point (hourly): queue a digest for each person due now (or at `at`, ISO 8601)."""
+    now = datetime.fromisoformat(at) if at else timezone.now()
+    user_ids = emails.digest_recipients(now=now)
     for user_id in user_ids:
         send_digest_task.delay(user_id)
     return len(user_ids)

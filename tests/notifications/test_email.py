@@ -191,8 +191,9 @@ def test_daily_digest_collects_waiting_items_once_and_skips_weekly_people(
         change_stage(deal, actor=deal.owner, stage=Deal.Stage.NEGOTIATION)
         change_stage(other, actor=other.owner, stage=Deal.Stage.CLOSED_WON)
 
-    sent_to = send_digests_task("daily")
-    resent_to = send_digests_task("daily")
+    tuesday_7am, monday_7am = "2026-11-24T07:00:00+00:00", "2026-11-30T07:00:00+00:00"
+    sent_to = send_digests_task(tuesday_7am)
+    resent_to = send_digests_task(tuesday_7am)
 
     assert (sent_to, resent_to) == (1, 0)
     [message] = mailbox.messages
@@ -203,4 +204,32 @@ def test_daily_digest_collects_waiting_items_once_and_skips_weekly_people(
     assert "moved Globex retainer from Proposal to Closed won" in html
     assert Notification.objects.filter(recipient=daily, digest_pending=True).exists() is False
     assert Notification.objects.filter(recipient=weekly, digest_pending=True).count() == 1
-    assert send_digests_task("weekly") == 1
+    assert send_digests_task(monday_7am) == 1
+    assert Notification.objects.filter(recipient=weekly, digest_pending=True).exists() is False
+
+
+def test_digests_are_due_at_seven_in_each_persons_time_zone_and_weekly_ones_on_monday(
+    django_capture_on_commit_callbacks,
+):
+    deal = make_deal()
+    london, tokyo, weekly, never = (
+        UserFactory(timezone="Europe/London"),
+        UserFactory(timezone="Asia/Tokyo"),
+        UserFactory(timezone="UTC"),
+        UserFactory(timezone="UTC"),
+    )
+    for person in (london, tokyo, weekly, never):
+        follow_create(user=person, stream=deal.stream_key)
+    NotificationSettings.objects.create(user=weekly, digest_frequency=DigestFrequency.WEEKLY)
+    NotificationSettings.objects.create(user=never, digest_frequency=DigestFrequency.NEVER)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_stage(deal, actor=deal.owner, stage=Deal.Stage.NEGOTIATION)
+
+    def due(at: str) -> list[int]:
+        return emails.digest_recipients(now=dt.datetime.fromisoformat(at))
+
+    # London is on GMT in November; 07:00 in Tokyo is 22:00 UTC the day before.
+    assert due("2026-11-24T07:00:00+00:00") == [london.pk]
+    assert due("2026-11-23T22:00:00+00:00") == [tokyo.pk]
+    assert due("2026-11-24T08:00:00+00:00") == []
+    assert due("2026-11-30T07:00:00+00:00") == sorted([london.pk, weekly.pk])
