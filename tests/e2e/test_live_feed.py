@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 import websockets
+from websockets.exceptions import InvalidStatus
 
 from apps.accounts.services import api_token_create
 from apps.activity.services import follow_create
@@ -94,13 +95,13 @@ def test_unauthenticated_and_foreign_origin_websockets_are_refused(stack):
     token = api_token_create(user=user, name="e2e").secret
 
     async def scenario() -> None:
-        with pytest.raises(websockets.exceptions.InvalidStatus):
+        with pytest.raises(InvalidStatus):
             async with websockets.connect(f"{stack.ws_url}/ws/feed/"):
                 pass
-        with pytest.raises(websockets.exceptions.InvalidStatus):
+        with pytest.raises(InvalidStatus):
             async with websockets.connect(f"{stack.ws_url}/ws/feed/?token=fh_user_forged"):
                 pass
-        with pytest.raises(websockets.exceptions.InvalidStatus):
+        with pytest.raises(InvalidStatus):
             async with websockets.connect(
                 f"{stack.ws_url}/ws/feed/?token={token}", origin="https://evil.example"
             ):
