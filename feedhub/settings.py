@@ -203,8 +203,6 @@ CELERY_TASK_ROUTES = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "apps.activity.tasks.sweep_outbox_task", "schedule": 30.0},
-    # Hourly, so each person's digest goes out at FEEDHUB_DIGEST_HOUR in their own time zone.
-    "digests": {"task": "apps.notifications.tasks.send_digests_task", "schedule": crontab(minute=0)},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -241,6 +239,11 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "feedhub <notifications@feedhub.localhost>")
+# Hourly, so each person's digest goes out at FEEDHUB_DIGEST_HOUR in their own time zone.
+CELERY_BEAT_SCHEDULE["notification-digests"] = {
+    "task": "apps.notifications.tasks.send_digests_task",
+    "schedule": crontab(minute=0),
+}
 
 # REST -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
