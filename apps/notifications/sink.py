@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from kombu.exceptions import OperationalError as BrokerError
 
 from apps.activity.registry import DeliveredBatch
 
@@ -17,5 +18,9 @@ def enqueue_notifications(batch: DeliveredBatch) -> None:
 
     ids = [uid for uid in batch.recipient_ids if uid != batch.activity.actor_id]
     chunk = settings.FEEDHUB["NOTIFY_CHUNK_SIZE"]
-    for start in range(0, len(ids), chunk):
-        notify_activity_task.delay(batch.activity.pk, ids[start : start + chunk])
+    try:
+        for start in range(0, len(ids), chunk):
+            notify_activity_task.delay(batch.activity.pk, ids[start : start + chunk])
+    except BrokerError as exc:
+        # As an OSError it makes the fan-out task retry; every step of a re-run is idempotent.
+        raise ConnectionError(f"notifications for activity {batch.activity.pk} not queued") from exc

@@ -69,3 +69,23 @@ def test_a_notification_about_something_no_longer_visible_leaves_the_page(
     monkeypatch.setitem(registry._kinds, "deal", hidden)
 
     assert notification_list(user=follower).items == []
+
+
+def test_a_broker_failure_in_the_sink_surfaces_as_a_retryable_connection_error(monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from apps.activity.registry import DeliveredBatch
+    from apps.notifications.sink import enqueue_notifications
+
+    deal = make_deal()
+    activity = change_stage(deal, actor=deal.owner, stage=Deal.Stage.NEGOTIATION)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.notify_activity_task, "delay", broker_down)
+    batch = DeliveredBatch(activity=activity, data={}, recipient_ids=[UserFactory().pk], streams=[])
+
+    with pytest.raises(ConnectionError):
+        enqueue_notifications(batch)
+    assert OSError in activity_tasks.fanout_activity_task.autoretry_for
