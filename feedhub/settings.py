@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "apps.realtime",
     "apps.social",
     "apps.integrations",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -196,8 +198,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "fanout"
 CELERY_TASK_ROUTES = {
     "apps.activity.tasks.*": {"queue": "fanout"},
-    "apps.notifications.tasks.*": {"queue": "notifications"},
+    # First match wins: the email tasks before the rest of notifications.
     "apps.notifications.tasks.send_*": {"queue": "email"},
+    "apps.notifications.tasks.*": {"queue": "notifications"},
     "apps.integrations.tasks.*": {"queue": "webhooks"},
 }
 # Longer than any retry countdown, so a late-acked task is never redelivered while it waits.
@@ -228,6 +231,13 @@ FEEDHUB = {
     # Items a websocket may have unacknowledged before it is told to resync and closed: a
     # reader that stops reading must not make the server buffer without bound.
     "WS_ACK_WINDOW": int(env("FEEDHUB_WS_ACK_WINDOW", "1000")),
+    # Recipients per notification task and per aggregation transaction.
+    "NOTIFY_CHUNK_SIZE": int(env("FEEDHUB_NOTIFY_CHUNK_SIZE", "500")),
+    # Absolute links in emails point here.
+    "BASE_URL": env("FEEDHUB_BASE_URL", "http://127.0.0.1:8000"),
+    # Local hour (0-23) at which daily digests, and weekly ones on Mondays, go out.
+    "DIGEST_HOUR": int(env("FEEDHUB_DIGEST_HOUR", "7")),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": int(env("FEEDHUB_UNSUBSCRIBE_MAX_AGE_DAYS", "60")),
 }
 
 # Integrations -----------------------------------------------------------------------------
@@ -250,6 +260,26 @@ FEEDHUB_WEBHOOKS = {
     # Delay after the 1st, 2nd, … failure (jittered ±20 %): about 3 days in all, then given up.
     "RETRY_SCHEDULE_SECONDS": [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
     "SECRET_ROTATION_GRACE_HOURS": 24,
+}
+
+# Email ------------------------------------------------------------------------------------
+# With no EMAIL_HOST (the embedded default), emails are printed to the console.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "feedhub <notifications@feedhub.localhost>")
+# Hourly, so each person's digest goes out at FEEDHUB_DIGEST_HOUR in their own time zone.
+CELERY_BEAT_SCHEDULE["notification-digests"] = {
+    "task": "apps.notifications.tasks.send_digests_task",
+    "schedule": crontab(minute=0),
 }
 
 # REST -------------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ urlpatterns = [
     path("api/v1/", include("apps.records.api.urls")),
     path("api/v1/", include("apps.social.api.urls")),
     path("api/v1/", include("apps.integrations.api.urls")),
+    path("api/v1/", include("apps.notifications.api.urls")),
     path("api/<path:rest>", api_not_found),
     path("", include("apps.accounts.urls")),
     path("", include("apps.records.urls")),
+    path("", include("apps.notifications.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

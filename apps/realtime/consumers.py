@@ -139,6 +139,10 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         elif envelope.get("stream") in self.streams:
             await self._send_envelope(envelope)
 
+    async def notification_push(self, event: dict[str, Any]) -> None:
+        """Channel-layer handler for `notification.push`: a notification or a new unread count."""
+        await self.send_json(event["envelope"])
+
     async def _send_envelope(self, envelope: dict[str, Any]) -> None:
         key = (envelope.get("stream") or envelope["feed"], envelope["cursor"])
         if key in self.sent or self.closing:

@@ -7,6 +7,8 @@ Server → client:
   {"type": "resync", "reason": "..."}   the client must refetch over REST, then reconnect
   {"type": "error", "error": "<code>", "detail": "..."}
   {"type": "pong"}
+  {"type": "notification", "unread": 3, "data": {...}}   a notification was created or updated
+  {"type": "unread", "count": 2}   the unread notification count changed (e.g. marked read elsewhere)
 Client → server:
   {"type": "subscribe", "stream": "deal:42"} / {"type": "unsubscribe", "stream": "deal:42"}
   {"type": "ping"}
@@ -23,6 +25,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 PUSH_MESSAGE_TYPE = "activity.push"
+NOTIFICATION_MESSAGE_TYPE = "notification.push"
 _GROUP_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -56,3 +59,27 @@ class ActivityEnvelope:
 def push_message(envelope: ActivityEnvelope) -> dict[str, Any]:
     """A channel-layer message carrying an envelope (JSON primitives only)."""
     return {"type": PUSH_MESSAGE_TYPE, "envelope": envelope.as_json()}
+
+
+@dataclass(frozen=True)
+class NotificationEnvelope:
+    unread: int
+    data: dict[str, Any]
+    type: str = "notification"
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UnreadEnvelope:
+    count: int
+    type: str = "unread"
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def notification_message(envelope: NotificationEnvelope | UnreadEnvelope) -> dict[str, Any]:
+    """A channel-layer message for the `notification_push` handler (JSON primitives only)."""
+    return {"type": NOTIFICATION_MESSAGE_TYPE, "envelope": envelope.as_json()}

@@ -10,7 +10,15 @@ from channels.layers import get_channel_layer
 
 from apps.activity.registry import DeliveredBatch
 
-from .protocol import ActivityEnvelope, push_message, stream_group, user_group
+from .protocol import (
+    ActivityEnvelope,
+    NotificationEnvelope,
+    UnreadEnvelope,
+    notification_message,
+    push_message,
+    stream_group,
+    user_group,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +57,14 @@ def push_activity_batch(batch: DeliveredBatch) -> None:
         async_to_sync(_send_all)(messages)
     except (OSError, ConnectionError) as exc:
         logger.warning("push of activity %s failed; clients will resume: %s", activity_id, exc)
+
+
+def push_to_users(envelopes: list[tuple[int, NotificationEnvelope | UnreadEnvelope]]) -> None:
+    """Send notification envelopes to users' groups; like every push, a hint that may be lost."""
+    messages = [(user_group(uid), notification_message(envelope)) for uid, envelope in envelopes]
+    if not messages:
+        return
+    try:
+        async_to_sync(_send_all)(messages)
+    except (OSError, ConnectionError) as exc:
+        logger.warning("notification push to %d users failed: %s", len(messages), exc)

@@ -1,0 +1,26 @@
+"""The notifications delivery sink: fan-out hands each batch here, and it only enqueues."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from kombu.exceptions import OperationalError as BrokerError
+
+from apps.activity.registry import DeliveredBatch
+
+
+def enqueue_notifications(batch: DeliveredBatch) -> None:
+    """Queue notification work for a fanned-out activity, in chunks of recipients.
+
+    Runs inside the fan-out task after the inbox rows commit; the notification work itself
+    runs on the `notifications` queue so a slow email or a big aggregation never delays feeds.
+    """
+    from .tasks import notify_activity_task
+
+    ids = [uid for uid in batch.recipient_ids if uid != batch.activity.actor_id]
+    chunk = settings.FEEDHUB["NOTIFY_CHUNK_SIZE"]
+    try:
+        for start in range(0, len(ids), chunk):
+            notify_activity_task.delay(batch.activity.pk, ids[start : start + chunk])
+    except BrokerError as exc:
+        # As an OSError it makes the fan-out task retry; every step of a re-run is idempotent.
+        raise ConnectionError(f"notifications for activity {batch.activity.pk} not queued") from exc
