@@ -151,7 +151,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
+# Test servers (tests/harness.py) serve static files straight from the source tree instead of
+# requiring a collectstatic run in every checkout; production images run collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED or env_bool("WHITENOISE_USE_FINDERS", False)
 
 # Redis: channel layer, Celery broker, cache ----------------------------------------------
 REDIS_URL = _redis_url_for_worker(env("REDIS_URL"))

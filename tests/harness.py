@@ -1,4 +1,8 @@
-"""Real processes: Daphne serving feedhub and a Celery worker, against the test database."""
+"""Real processes: Daphne serving feedhub and a Celery worker, against the test database.
+
+Shared by the e2e (raw websocket) and browser (Chromium) tests; loaded as a plugin from
+`tests/conftest.py` so both packages get the `stack` fixture.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from django.db import connection
 
 from tests.conftest import requires_services
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
@@ -52,13 +56,17 @@ def wait_for_line(path: Path, needle: str, timeout: float = 30) -> None:
 def process_env() -> dict[str, str]:
     """The environment of the servers: the test database and this worker's Redis database."""
     db = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"}
+    # The browser tests allow async-unsafe ORM calls in the test process only (Playwright's
+    # sync API keeps an event loop in the test thread); the servers must not inherit that.
+    private = {"PYTEST_XDIST_WORKER", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in private}
     env.update(
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         REDIS_URL=settings.REDIS_URL,
         HTTPS="false",
         SECRET_KEY=settings.SECRET_KEY,
         PYTHONUNBUFFERED="1",
+        WHITENOISE_USE_FINDERS="true",
     )
     return env
 
@@ -75,9 +83,16 @@ class Stack:
     def start_worker(self) -> None:
         self.worker = start_worker(self.logs)
 
-    def restart_daphne(self) -> None:
+    def stop_daphne(self) -> None:
         stop(self.daphne)
+
+    def start_daphne(self) -> None:
+        """Start Daphne again on the same port, so open pages reconnect to the same address."""
         self.daphne = start_daphne(self.port, self.logs)
+
+    def restart_daphne(self) -> None:
+        self.stop_daphne()
+        self.start_daphne()
 
 
 def start_daphne(port: int, logs: Path) -> subprocess.Popen:
