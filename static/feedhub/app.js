@@ -135,12 +135,25 @@
     showEmpty();
   }
 
+  // Someone else changed this record: show its new values without a reload.
+  const recordEl = document.getElementById("record");
+  function applyChanges(a) {
+    if (!recordEl || !a.object || a.object.stream !== recordEl.dataset.stream) return;
+    (a.changes || []).forEach((c) => {
+      const sel = recordEl.querySelector('select[data-field="' + c.field + '"]');
+      if (sel && document.activeElement !== sel) { sel.value = c.new; sel.dispatchEvent(new Event("feedhub:synced")); }
+      const shownValue = recordEl.querySelector('[data-show="' + c.field + '"]');
+      if (shownValue) shownValue.textContent = c.new_display || "—";
+    });
+  }
+
   function scrolledAway() { return window.scrollY > 200; }
   function prepend(a) {
     if (shown.has(a.id)) return;
     shown.add(a.id);
     const empty = feedEl.querySelector(".empty");
     if (empty) empty.remove();
+    applyChanges(a);
     const li = render(a);
     li.classList.add("fresh");
     // Keep the reader's place: new items above them must not push the page down.
@@ -247,6 +260,7 @@
     });
     record.querySelectorAll("select[data-field]").forEach((sel) => {
       let saved = sel.value;
+      sel.addEventListener("feedhub:synced", () => { saved = sel.value; });
       sel.addEventListener("change", async () => {
         errEl.hidden = true;
         savedEl.textContent = "Saving…";

@@ -14,6 +14,7 @@ import pytest
 # calls from test code; the servers under test do not inherit this (see tests.harness).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.db import connections  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
 from tests.accounts.factories import PASSWORD  # noqa: E402
@@ -35,8 +36,10 @@ T = TypeVar("T")
 expect.set_options(timeout=5000)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium per test module. Not per session: Playwright's event loop would stay running
+    in this thread and break `asyncio.run` in the e2e tests that share the xdist worker."""
     if not CHROMIUM.exists():
         pytest.skip("needs Debian's chromium at /usr/bin/chromium (make browser)")
     with sync_playwright() as pw:
@@ -72,8 +75,16 @@ def new_page(browser: Browser, stack) -> Iterator[Callable[..., Page]]:
 def off_loop(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run `fn` in a plain thread. Writes fan out in-process here (eager Celery), and pushing to
     the channel layer from sync code is refused in a thread running Playwright's event loop."""
+
+    def run() -> T:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            # The thread's own connection would otherwise block dropping the test database.
+            connections.close_all()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(fn, *args, **kwargs).result()
+        return pool.submit(run).result()
 
 
 def sign_in(page: Page, user, *, next_path: str = "/") -> Page:

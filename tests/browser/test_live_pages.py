@@ -105,16 +105,24 @@ def test_a_stage_change_made_in_one_browser_reaches_a_followers_news_feed_live_a
     phone.screenshot(path=SCREENSHOTS / "feed-phone.png")
 
 
+def deal_with_history(owner, colleague) -> Deal:
+    deal = make_deal(owner=owner)
+    record_update(record=deal, actor=owner, data={"amount": "135000.00"})
+    record_update(record=deal, actor=colleague, data={"close_date": "2026-12-18"})
+    record_update(record=deal, actor=owner, data={"amount": "142500.00"})
+    record_update(record=deal, actor=colleague, data={"close_date": "2027-01-15"})
+    return deal
+
+
 def test_a_stage_change_appears_live_on_another_persons_open_record_page(stack, new_page):
     watcher = UserFactory(first_name="Maya", last_name="Chen", title="Account Manager")
     editor = UserFactory(first_name="Bo", last_name="Ray", title="Sales Director")
-    deal = off_loop(make_deal, owner=editor)
-    off_loop(record_update, record=deal, actor=editor, data={"amount": "135000.00"})
+    deal = off_loop(deal_with_history, editor, watcher)
     follow_create(user=watcher, stream=deal.stream_key)
 
-    a = sign_in(new_page(), watcher, next_path=f"/deals/{deal.pk}/")
+    a = sign_in(new_page(viewport={"width": 1280, "height": 720}), watcher, next_path=f"/deals/{deal.pk}/")
     wait_until_live(a)
-    expect(a.locator("#feed .item")).to_have_count(2)
+    expect(a.locator("#feed .item")).to_have_count(5)
     expect(a.locator("#followers")).to_contain_text("Maya Chen")
     expect(a.locator("#follower-count")).to_have_text("2")
     b = sign_in(new_page(), editor, next_path=f"/deals/{deal.pk}/")
@@ -124,11 +132,27 @@ def test_a_stage_change_appears_live_on_another_persons_open_record_page(stack, 
     expect(a.locator("#feed .item .summary").first).to_have_text(
         "Bo Ray moved ACME rebrand from Proposal to Negotiation", timeout=2000
     )
-    expect(b.locator("#feed .item")).to_have_count(3)
-    expect(a.locator("#feed .item")).to_have_count(3)
+    expect(a.get_by_label("Stage")).to_have_value("negotiation")
+    expect(a.locator("#feed .item")).to_have_count(6)
+    expect(b.locator("#feed .item")).to_have_count(6)
+    expect(a.locator("#new-items")).to_be_hidden()
+
+    # Scrolled away from the top, the reader is told rather than moved.
+    a.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    a.wait_for_function("window.scrollY > 200")
+    b.get_by_label("Stage").select_option(label="Closed won")
+    b.get_by_label("Stage").select_option(label="Closed lost")
+    expect(a.locator("#new-items")).to_have_text("↑ 2 new items")
+    expect(a.get_by_label("Stage")).to_have_value("closed_lost")
+    a.locator("#new-items").click()
+    expect(a.locator("#new-items")).to_be_hidden()
+    a.wait_for_function("window.scrollY === 0")
+    expect(a.locator("#feed .item .summary").first).to_have_text(
+        "Bo Ray moved ACME rebrand from Closed won to Closed lost"
+    )
 
     a.wait_for_timeout(2000)  # let the highlight fade before the picture
-    a.screenshot(path=SCREENSHOTS / "record.png", full_page=True)
+    a.screenshot(path=SCREENSHOTS / "record.png")
 
 
 def test_wrong_credentials_are_explained_on_the_login_form(stack, new_page):
