@@ -155,6 +155,44 @@ def test_a_stage_change_appears_live_on_another_persons_open_record_page(stack, 
     a.screenshot(path=SCREENSHOTS / "record.png")
 
 
+def test_lists_lead_to_records_and_people_whose_page_catches_up_after_a_restart(stack, new_page):
+    reader = UserFactory()
+    owner = UserFactory(first_name="Bo", last_name="Ray", title="Sales Director", department="Sales")
+    deal = off_loop(make_deal, owner=owner)
+    off_loop(record_update, record=deal, actor=owner, data={"stage": "negotiation"})
+
+    page = sign_in(new_page(), reader, next_path="/deals/")
+    page.get_by_role("link", name="ACME rebrand").click()
+    page.wait_for_url(f"**/deals/{deal.pk}/")
+    page.locator("#record").get_by_role("link", name="Bo Ray").click()
+    page.wait_for_url(f"**/people/{owner.pk}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bo Ray")
+    expect(page.locator(".profile")).to_contain_text("Sales Director")
+    expect(page.locator("#feed .item .summary")).to_have_text(
+        [
+            "Bo Ray moved ACME rebrand from Proposal to Negotiation",
+            "Bo Ray created deal ACME rebrand",
+            "Bo Ray created client ACME Corporation",
+        ]
+    )
+    wait_until_live(page)
+
+    # A person's page shows a stream, which is not replayed: it re-reads its newest page instead.
+    stack.stop_daphne()
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "offline")
+    off_loop(record_update, record=deal, actor=owner, data={"stage": "closed_won"})
+    stack.start_daphne()
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live", timeout=20000)
+    expect(page.locator("#feed .item .summary")).to_have_text(
+        [
+            "Bo Ray moved ACME rebrand from Negotiation to Closed won",
+            "Bo Ray moved ACME rebrand from Proposal to Negotiation",
+            "Bo Ray created deal ACME rebrand",
+            "Bo Ray created client ACME Corporation",
+        ]
+    )
+
+
 def test_wrong_credentials_are_explained_on_the_login_form(stack, new_page):
     user = UserFactory()
     page = new_page()
