@@ -9,6 +9,8 @@ from django.conf import settings
 
 from tests.accounts.factories import UserFactory
 
+pytest_plugins = ["tests.harness"]
+
 
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)

@@ -3,6 +3,7 @@
 import hmac
 from datetime import timedelta
 
+from django.http import Http404
 from django.utils import timezone
 
 from .models import ApiToken, User
@@ -29,3 +30,11 @@ def user_for_token(*, raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def person_get(*, viewer: User, pk: int) -> User:
+    """An active colleague's profile, or 404. Every employee may see every other's profile."""
+    person = User.objects.filter(pk=pk, is_active=True).select_related("manager").first()
+    if person is None:
+        raise Http404
+    return person

@@ -2,9 +2,9 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [
-    path("", views.home, name="home"),
-    path("clients/<int:pk>/", views.record_page, {"kind": "client"}, name="client-page"),
-    path("briefs/<int:pk>/", views.record_page, {"kind": "brief"}, name="brief-page"),
-    path("deals/<int:pk>/", views.record_page, {"kind": "deal"}, name="deal-page"),
-]
+urlpatterns = [path("", views.home, name="home")]
+for _kind, _segment in (("client", "clients"), ("brief", "briefs"), ("deal", "deals")):
+    urlpatterns += [
+        path(f"{_segment}/", views.record_list_page, {"kind": _kind}, name=f"{_kind}-list-page"),
+        path(f"{_segment}/<int:pk>/", views.record_page, {"kind": _kind}, name=f"{_kind}-page"),
+    ]

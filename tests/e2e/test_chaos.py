@@ -13,7 +13,7 @@ from apps.accounts.services import api_token_create
 from apps.activity.models import Activity, Follow, InboxEntry
 from apps.activity.services import follow_create
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import (
+from tests.harness import (
     free_port,
     kill_group,
     start_beat,

@@ -7,7 +7,7 @@ from apps.accounts.services import api_token_create
 from apps.activity.models import Activity
 from apps.activity.services import activity_fanout
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import free_port, start_daphne, stop
+from tests.harness import free_port, start_daphne, stop
 from tests.records.factories import make_deal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.django_db(transaction=True)]

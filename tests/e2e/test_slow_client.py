@@ -12,7 +12,7 @@ from apps.accounts.services import api_token_create
 from apps.activity.services import follow_create
 from apps.records.services import record_update
 from tests.accounts.factories import UserFactory
-from tests.e2e.conftest import free_port, start_daphne, stop
+from tests.harness import free_port, start_daphne, stop
 from tests.records.factories import make_deal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.django_db(transaction=True)]

@@ -2,4 +2,7 @@ from django.urls import path
 
 from . import views
 
-urlpatterns = [path("me/", views.MeApi.as_view(), name="me")]
+urlpatterns = [
+    path("me/", views.MeApi.as_view(), name="me"),
+    path("people/<int:pk>/feed/", views.PersonFeedApi.as_view(), name="person-feed"),
+]
