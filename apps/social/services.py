@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,8 +66,6 @@ def _render(body: str, *, actor: User) -> Rendered:
 
 
 def _any_of(usernames: list[str]) -> str:
-    import re
-
     return "^(" + "|".join(re.escape(u) for u in usernames) + ")$"
 
 
