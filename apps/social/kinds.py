@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.db.models import Q
+
 from apps.accounts.models import User
 from apps.activity import registry
 
-from .models import Post, Topic
+from .models import Group, Membership, Post, Topic
 
 MENTION = "mention"
 
@@ -58,6 +60,30 @@ def _own_mentions_only(viewer: User, object_ids: Collection[str]) -> set[str]:
     return {str(viewer.pk)} & set(object_ids)
 
 
+def _visible_groups(viewer: User, object_ids: Collection[str]) -> set[str]:
+    member_of = Membership.objects.filter(user_id=viewer.pk).values("group_id")
+    groups = Group.objects.filter(pk__in=_digits(object_ids)).filter(
+        Q(is_private=False) | Q(pk__in=member_of)
+    )
+    return {str(pk) for pk in groups.values_list("pk", flat=True)}
+
+
+def _users_who_can_see_group(object_id: str, user_ids: Collection[int]) -> set[int]:
+    group = Group.objects.filter(pk=int(object_id)).first() if object_id.isdigit() else None
+    if group is None:
+        return set()
+    if not group.is_private:
+        return set(user_ids)
+    return set(
+        Membership.objects.filter(group=group, user_id__in=list(user_ids)).values_list("user_id", flat=True)
+    )
+
+
+def _group_name(object_id: str) -> str:
+    group = Group.objects.filter(pk=int(object_id)).first() if object_id.isdigit() else None
+    return group.name if group else ""
+
+
 def register() -> None:
     from .hydration import hydrate_page
 
@@ -80,6 +106,16 @@ def register() -> None:
             visible_object_ids=_existing_topics,
             url=lambda slug: f"/topics/{slug}/",
             name=_topic_name,
+        )
+    )
+    registry.register_kind(
+        registry.StreamKind(
+            prefix="group",
+            label="Group",
+            users_who_can_see=_users_who_can_see_group,
+            visible_object_ids=_visible_groups,
+            url=lambda pk: f"/groups/{pk}/",
+            name=_group_name,
         )
     )
     registry.register_kind(

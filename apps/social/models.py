@@ -115,3 +115,40 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ⚑ {self.activity_id}"
+
+
+class Group(models.Model):
+    """People gathered around a subject; followable as `group:<id>`. Private groups show only to members."""
+
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_private = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def stream_key(self) -> str:
+        return f"group:{self.pk}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        ADMIN = "admin", "Admin"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "user"], name="membership_unique")]
+        indexes = [models.Index(fields=["user", "group"], name="membership_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ∈ {self.group_id}"

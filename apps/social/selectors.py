@@ -14,7 +14,7 @@ from apps.activity.models import Activity
 from apps.activity.selectors import FeedFilter, FeedPage, access_activity, clamp_limit, page_of
 from apps.activity.verbs import Verb
 
-from .models import Bookmark, Comment, CommentLike, Like, Post, Topic
+from .models import Bookmark, Comment, CommentLike, Group, Like, Membership, Post, Topic
 
 
 def access_post(*, viewer: User, post_id: int) -> Post:
@@ -155,3 +155,23 @@ def search_feed(
     if filters is not None:
         qs = filters.apply(qs)
     return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)
+
+
+def group_list(*, viewer: User) -> list[Group]:
+    """Groups the viewer may see (public ones, and private ones they belong to), by name."""
+    member_of = Membership.objects.filter(user_id=viewer.pk).values("group_id")
+    return list(Group.objects.filter(Q(is_private=False) | Q(pk__in=member_of)).order_by("name", "pk")[:200])
+
+
+def access_group(*, viewer: User, group_id: int) -> Group:
+    """A group the viewer may see, or 404 (a private group's existence is not confirmed)."""
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None or str(group.pk) not in registry.kind_for("group").visible_object_ids(
+        viewer, [str(group.pk)]
+    ):
+        raise Http404
+    return group
+
+
+def group_members(*, group: Group, limit: int = 200) -> list[Membership]:
+    return list(Membership.objects.filter(group=group).select_related("user").order_by("pk")[:limit])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +17,12 @@ from apps.accounts.models import User
 from apps.activity import registry
 from apps.activity.models import Activity
 from apps.activity.selectors import stream_visible
-from apps.activity.services import ObjectRef, activity_publish, follow_ensure
+from apps.activity.services import ObjectRef, activity_publish, follow_delete, follow_ensure
 from apps.activity.tracking import apply_changes
 from apps.activity.verbs import Source, Verb
 
 from .kinds import MENTION
-from .models import ActivityCounts, Bookmark, Comment, CommentLike, Like, Post, Topic
+from .models import ActivityCounts, Bookmark, Comment, CommentLike, Group, Like, Membership, Post, Topic
 from .rendering import mentioned_usernames, render_markdown, topic_slugs
 
 # Streams one cannot post on directly: posts and comments are threads, mentions are delivery.
@@ -65,8 +66,6 @@ def _render(body: str, *, actor: User) -> Rendered:
 
 
 def _any_of(usernames: list[str]) -> str:
-    import re
-
     return "^(" + "|".join(re.escape(u) for u in usernames) + ")$"
 
 
@@ -314,3 +313,52 @@ def activity_share(
             payload={"content": rendered.html if rendered else None, "shared_activity": activity.pk},
             source=source,
         )
+
+
+def group_create(*, actor: User, name: str, description: str = "", is_private: bool = False) -> Group:
+    """Create a group; its creator is its first admin and follows it. Emits `Create` of a `group`."""
+    with transaction.atomic():
+        group = Group(name=name, description=description, is_private=is_private, created_by=actor)
+        group.full_clean()
+        group.save()
+        Membership.objects.create(group=group, user=actor, role=Membership.Role.ADMIN)
+        follow_ensure(user=actor, stream=group.stream_key)
+        activity_publish(
+            actor=actor,
+            verb=Verb.CREATE,
+            obj=ObjectRef(type="group", id=str(group.pk), name=group.name),
+            summary=f"{actor.display_name} created the group {group.name}",
+        )
+    return group
+
+
+def _is_group_admin(group: Group, user: User) -> bool:
+    return (
+        user.is_staff
+        or Membership.objects.filter(group=group, user=user, role=Membership.Role.ADMIN).exists()
+    )
+
+
+def membership_add(*, group: Group, user: User, actor: User) -> Membership:
+    """Add `user` to a group and make them follow it; idempotent.
+
+    Anyone may join a public group themselves; private groups take members only from their
+    admins (or staff), as does adding someone else.
+    """
+    needs_admin = group.is_private or actor.pk != user.pk
+    if needs_admin and not _is_group_admin(group, actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        membership, _ = Membership.objects.get_or_create(group=group, user=user)
+        follow_ensure(user=user, stream=group.stream_key)
+    return membership
+
+
+def membership_remove(*, group: Group, user: User, actor: User) -> bool:
+    """Leave a group (or, for admins and staff, remove someone); they stop following it."""
+    if actor.pk != user.pk and not _is_group_admin(group, actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        deleted, _ = Membership.objects.filter(group=group, user=user).delete()
+        follow_delete(user=user, stream=group.stream_key)
+    return deleted > 0

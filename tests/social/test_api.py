@@ -562,3 +562,71 @@ def test_share_to_a_bad_stream_is_a_400(api, user, stream):
     assert response.status_code == 400
     assert list(response.json()["fields"]) == ["stream"]
     assert not Activity.objects.filter(verb="Announce").exists()
+
+
+def test_public_group_join_post_and_feed(api, user, django_capture_on_commit_callbacks):
+    owner = UserFactory()
+    api.force_authenticate(owner)
+    group = api.post("/api/v1/groups/", {"name": "Pricing guild"}, format="json").json()
+    assert (group["member"], group["is_private"], group["stream"]) == (True, False, f"group:{group['id']}")
+
+    api.force_authenticate(user)
+    joined = api.post(f"/api/v1/groups/{group['id']}/members/", {}, format="json")
+    assert joined.json() == {"group": group["id"], "user": user.pk, "role": "member"}
+    with django_capture_on_commit_callbacks(execute=True):
+        post = make_post(author=owner, stream=group["stream"], body="Welcome")
+
+    assert InboxEntry.objects.filter(user=user, activity_id=post.activity_id).exists()
+    feed = api.get(f"/api/v1/groups/{group['id']}/feed/").json()["orderedItems"]
+    assert feed[0]["id"] == post.activity_id
+    assert feed[0]["target"]["name"] == "Pricing guild"
+    members = api.get(f"/api/v1/groups/{group['id']}/members/").json()["orderedItems"]
+    assert [(m["id"], m["role"]) for m in members] == [(owner.pk, "admin"), (user.pk, "member")]
+
+    assert api.delete(f"/api/v1/groups/{group['id']}/members/", {}, format="json").status_code == 204
+    assert not Follow.objects.filter(user=user, stream=group["stream"]).exists()
+
+
+def test_private_group_is_invisible_to_outsiders_and_only_admins_add_members(
+    api, user, django_capture_on_commit_callbacks
+):
+    from apps.social.services import group_create
+
+    owner, insider = UserFactory(), UserFactory()
+    group = group_create(actor=owner, name="Board", is_private=True)
+    api.force_authenticate(user)
+
+    assert [g["name"] for g in api.get("/api/v1/groups/").json()["orderedItems"]] == []
+    assert api.get(f"/api/v1/groups/{group.pk}/feed/").status_code == 404
+    assert api.post(f"/api/v1/groups/{group.pk}/members/", {}, format="json").status_code == 404
+    assert (
+        api.post("/api/v1/posts/", {"body": "hi", "stream": group.stream_key}, format="json").status_code
+        == 400
+    )
+
+    api.force_authenticate(owner)
+    assert (
+        api.post(f"/api/v1/groups/{group.pk}/members/", {"user": insider.pk}, format="json").status_code
+        == 200
+    )
+    # A mention cannot leak a private post to a non-member.
+    user.username = "outsider"
+    user.save(update_fields=["username"])
+    with django_capture_on_commit_callbacks(execute=True):
+        post = make_post(author=owner, stream=group.stream_key, body="Numbers for @outsider")
+
+    assert InboxEntry.objects.filter(user=insider, activity_id=post.activity_id).exists()
+    assert not InboxEntry.objects.filter(user=user, activity_id=post.activity_id).exists()
+    api.force_authenticate(user)
+    assert api.get(f"/api/v1/posts/{post.pk}/").status_code == 404
+    assert api.get(f"/api/v1/activities/{post.activity_id}/comments/").status_code == 404
+    assert post.activity_id not in [i["id"] for i in api.get("/api/v1/feed/company/").json()["orderedItems"]]
+
+
+def test_bad_group_is_a_400(api, user):
+    api.force_authenticate(user)
+
+    response = api.post("/api/v1/groups/", {"name": "", "is_private": "maybe"}, format="json")
+
+    assert response.status_code == 400
+    assert sorted(response.json()["fields"]) == ["is_private", "name"]

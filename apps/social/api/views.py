@@ -416,3 +416,89 @@ class ActivityShareApi(APIView):
         )
         shared = activity_selectors.access_activity(viewer=request.user, activity_id=shared.pk)
         return Response(hydrated_items(request, [shared])[0], status=status.HTTP_201_CREATED)
+
+
+class GroupInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    is_private = serializers.BooleanField(required=False, default=False)
+
+
+class MemberInput(serializers.Serializer):
+    user = serializers.IntegerField(
+        required=False, min_value=1, help_text="Someone else (admins only); default me."
+    )
+
+
+def group_to_dict(group: Any, *, member: bool | None = None) -> dict[str, Any]:
+    data = {
+        "id": group.pk,
+        "type": "group",
+        "name": group.name,
+        "description": group.description,
+        "is_private": group.is_private,
+        "stream": group.stream_key,
+        "url": f"/groups/{group.pk}/",
+    }
+    if member is not None:
+        data["member"] = member
+    return data
+
+
+class GroupListCreateApi(APIView):
+    """Groups I may see, or create one (I become its admin)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request) -> Response:
+        groups = selectors.group_list(viewer=request.user)
+        return Response({"orderedItems": [group_to_dict(g) for g in groups], "totalItems": len(groups)})
+
+    @extend_schema(request=GroupInput, responses={201: dict})
+    def post(self, request: Request) -> Response:
+        data = _valid(GroupInput, request.data)
+        group = services.group_create(actor=request.user, **data)
+        return Response(group_to_dict(group, member=True), status=status.HTTP_201_CREATED)
+
+
+class GroupMembersApi(APIView):
+    """List members; join (POST, or add someone as admin) or leave (DELETE, or remove someone as admin)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, pk: int) -> Response:
+        group = selectors.access_group(viewer=request.user, group_id=pk)
+        members = selectors.group_members(group=group)
+        return Response(
+            {
+                "orderedItems": [{**person_to_dict(m.user), "role": m.role} for m in members],
+                "totalItems": len(members),
+            }
+        )
+
+    def _target(self, request: Request) -> Any:
+        data = _valid(MemberInput, request.data or {})
+        if "user" not in data:
+            return request.user
+        return selectors.access_person(user_id=data["user"])
+
+    @extend_schema(request=MemberInput, responses={200: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        group = selectors.access_group(viewer=request.user, group_id=pk)
+        membership = services.membership_add(group=group, user=self._target(request), actor=request.user)
+        return Response({"group": group.pk, "user": membership.user_id, "role": membership.role})
+
+    @extend_schema(request=MemberInput, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        group = selectors.access_group(viewer=request.user, group_id=pk)
+        services.membership_remove(group=group, user=self._target(request), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupFeedApi(APIView):
+    """A group's feed: what was posted in it, newest first."""
+
+    @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        group = selectors.access_group(viewer=request.user, group_id=pk)
+        query = parse_feed_query(request)
+        page = activity_selectors.stream_feed(stream=group.stream_key, viewer=request.user, **query)
+        return Response(feed_page_response(request, page))
