@@ -67,7 +67,8 @@ class ExternalObject(models.Model):
 class IdempotencyRecord(models.Model):
     """The first response to an idempotent request, replayed to every retry with the same key.
 
-    The unique constraint, not a prior lookup, decides which of two concurrent requests wins.
+    Written in the activity's transaction; the unique constraints (here and on the activity), not a
+    prior lookup, decide which of two concurrent requests wins.
     """
 
     integration = models.ForeignKey(IntegrationApp, on_delete=models.CASCADE, related_name="+")

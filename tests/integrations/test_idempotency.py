@@ -107,6 +107,7 @@ def test_concurrent_requests_with_one_key_create_exactly_one_activity():
     issued = make_key()
     start = threading.Barrier(4)
     responses: list[tuple[int, dict]] = []
+    failures: list[BaseException] = []
     lock = threading.Lock()
 
     def send() -> None:
@@ -117,6 +118,8 @@ def test_concurrent_requests_with_one_key_create_exactly_one_activity():
             response = _post(client, EVENT, key="race-1")
             with lock:
                 responses.append((response.status_code, response.json()))
+        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
+            failures.append(exc)
         finally:
             connection.close()
 
@@ -124,8 +127,9 @@ def test_concurrent_requests_with_one_key_create_exactly_one_activity():
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
 
+    assert failures == []
     assert [status for status, _ in responses] == [201, 201, 201, 201]
     assert len({json.dumps(body, sort_keys=True) for _, body in responses}) == 1
     assert Activity.objects.filter(source="api", idempotency_key="race-1").count() == 1

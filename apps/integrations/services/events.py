@@ -211,15 +211,18 @@ def _ingest_one(
         activity = _publish(integration, prepared, None)
         return EventOutcome(status=201, body=activity_to_as2(activity, integration))
     try:
-        # The insert, not a lookup, decides the winner: a concurrent twin blocks on the unique
-        # index until the first commits, then fails here and replays its response.
+        # The insert, not a lookup, decides the winner: a concurrent twin blocks on the activity's
+        # unique (source_client, idempotency_key) index until the first commits, then fails here
+        # and replays the response the first stored in the same transaction.
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                integration=integration, key=key, request_hash=digest, status_code=201
-            )
             activity = _publish(integration, prepared, key)
-            record.response = activity_to_as2(activity, integration)
-            record.save(update_fields=["response"])
+            record = IdempotencyRecord.objects.create(
+                integration=integration,
+                key=key,
+                request_hash=digest,
+                status_code=201,
+                response=activity_to_as2(activity, integration),
+            )
     except IntegrityError:
         outcome = _replay(integration, key, digest)
         if outcome is None:
