@@ -33,7 +33,8 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 T = TypeVar("T")
 
-expect.set_options(timeout=5000)
+# Generous for setup steps on a busy CI machine; the live-delivery assertions set 2 s themselves.
+expect.set_options(timeout=10000)
 
 
 @pytest.fixture(scope="module")
