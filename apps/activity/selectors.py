@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from apps.accounts.models import User
 
@@ -33,14 +34,25 @@ def _page(activities: list[Activity], limit: int, viewer: User) -> FeedPage:
     return FeedPage(items=registry.visible_activities(viewer, activities), next_cursor=next_cursor)
 
 
+def _activities_by_id(index_rows: QuerySet, limit: int) -> list[Activity]:
+    """The newest `limit + 1` activities named by `index_rows` (inbox or stream rows), in one query.
+
+    The page's ids are picked in a LIMITed subquery so PostgreSQL cannot flatten it into a
+    merge join: as a join, with a cursor, it walked the activity primary key backwards from
+    the newest activity down to the cursor (and the inbox by its global `activity_id` index),
+    so a page at depth 10,000 cost 40x page 1 (docs/architecture.md, "Deep pages").
+    """
+    page_ids = index_rows.order_by("-activity_id").values("activity_id")[: limit + 1]
+    return list(Activity.objects.filter(pk__in=page_ids).select_related("actor").order_by("-pk"))
+
+
 def news_feed(*, user: User, before: int | None = None, limit: int | None = None) -> FeedPage:
     """The user's news feed, newest first: one range scan on the inbox, one query in all."""
     limit = clamp_limit(limit)
     qs = InboxEntry.objects.filter(user=user)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
-    entries = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
-    return _page([e.activity for e in entries], limit, user)
+    return _page(_activities_by_id(qs, limit), limit, user)
 
 
 def stream_feed(
@@ -51,8 +63,7 @@ def stream_feed(
     qs = ActivityStream.objects.filter(stream=stream)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
-    rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
-    return _page([r.activity for r in rows], limit, viewer)
+    return _page(_activities_by_id(qs, limit), limit, viewer)
 
 
 def inbox_since(*, user: User, cursor: int, limit: int) -> list[Activity]:

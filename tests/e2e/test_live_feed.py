@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 import websockets
+import websockets.exceptions
 
 from apps.accounts.services import api_token_create
 from apps.activity.services import follow_create
