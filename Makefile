@@ -50,7 +50,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Benchmarks (bench/README.md): own databases feedhub_bench*, Redis db 15, results in bench/results/.
+# Benchmarks (README, "Benchmarks"): own databases feedhub_bench*, Redis db 15, results in bench/results/.
 # The quick tier takes under 3 minutes and is a crash-only check (no timing assertions).
 bench: $(STAMP)
 	$(PY) -m bench --tier standard $(BENCH_ARGS)
