@@ -50,5 +50,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Benchmarks (README, "Benchmarks"): own databases feedhub_bench*, Redis db 15, results in bench/results/.
+# The quick tier takes under 3 minutes and is a crash-only check (no timing assertions).
+bench: $(STAMP)
+	$(PY) -m bench --tier standard $(BENCH_ARGS)
+
+bench-quick: $(STAMP)
+	$(PY) -m bench --tier quick $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -59,6 +59,18 @@ def page_of(activities: list[Activity], limit: int, viewer: User) -> FeedPage:
     return FeedPage(items=registry.visible_activities(viewer, activities), next_cursor=next_cursor)
 
 
+def _activities_by_id(index_rows: QuerySet, limit: int) -> list[Activity]:
+    """The newest `limit + 1` activities named by `index_rows` (inbox or stream rows), in one query.
+
+    The page's ids are picked in a LIMITed subquery so PostgreSQL cannot flatten it into a
+    merge join: as a join, with a cursor, it walked the activity primary key backwards from
+    the newest activity down to the cursor (and the inbox by its global `activity_id` index),
+    so a page at depth 10,000 cost 40x page 1 (docs/architecture.md, "Deep pages").
+    """
+    page_ids = index_rows.order_by("-activity_id").values("activity_id")[: limit + 1]
+    return list(Activity.objects.filter(pk__in=page_ids).select_related("actor").order_by("-pk"))
+
+
 def news_feed(
     *, user: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
 ) -> FeedPage:
@@ -69,8 +81,7 @@ def news_feed(
         qs = qs.filter(activity_id__lt=before)
     if filters is not None:
         qs = filters.apply(qs, "activity__")
-    entries = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
-    return page_of([e.activity for e in entries], limit, user)
+    return page_of(_activities_by_id(qs, limit), limit, user)
 
 
 def stream_feed(
@@ -88,8 +99,7 @@ def stream_feed(
         qs = qs.filter(activity_id__lt=before)
     if filters is not None:
         qs = filters.apply(qs, "activity__")
-    rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
-    return page_of([r.activity for r in rows], limit, viewer)
+    return page_of(_activities_by_id(qs, limit), limit, viewer)
 
 
 def inbox_anchor(*, user: User, cursor: int | None) -> int:
