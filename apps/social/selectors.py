@@ -82,14 +82,6 @@ def people_search(*, q: str, limit: int = 10) -> list[User]:
     return list(qs.order_by("username")[:limit])
 
 
-def access_person(*, user_id: int) -> User:
-    """A person (every employee can see every profile), or 404."""
-    user = User.objects.select_related("manager").filter(pk=user_id).first()
-    if user is None:
-        raise Http404
-    return user
-
-
 def access_topic(*, slug: str) -> Topic:
     """A topic by slug (case-insensitive), or 404."""
     topic = Topic.objects.filter(slug=slug.lower()).first()

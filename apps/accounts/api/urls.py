@@ -4,5 +4,4 @@ from . import views
 
 urlpatterns = [
     path("me/", views.MeApi.as_view(), name="me"),
-    path("people/<int:pk>/feed/", views.PersonFeedApi.as_view(), name="person-feed"),
 ]

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.selectors import person_get
 from apps.activity import registry
 from apps.activity import selectors as activity_selectors
 from apps.activity.api.pagination import (
@@ -215,7 +216,7 @@ class PersonFeedApi(APIView):
 
     @extend_schema(parameters=[FeedFilterQuerySerializer], responses=FeedPageSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        person = selectors.access_person(user_id=pk)
+        person = person_get(viewer=request.user, pk=pk)
         query = parse_feed_query(request)
         page = activity_selectors.stream_feed(stream=person.stream_key, viewer=request.user, **query)
         return Response(feed_page_response(request, page))
@@ -383,12 +384,12 @@ class PersonDetailApi(APIView):
 
     @extend_schema(responses={200: dict})
     def get(self, request: Request, pk: int) -> Response:
-        person = selectors.access_person(user_id=pk)
+        person = person_get(viewer=request.user, pk=pk)
         return Response(profile_to_dict(person, viewer=request.user))
 
     @extend_schema(request=ProfileInput, responses={200: dict})
     def patch(self, request: Request, pk: int) -> Response:
-        person = selectors.access_person(user_id=pk)
+        person = person_get(viewer=request.user, pk=pk)
         body = ProfileInput(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         person = services.profile_update(person=person, actor=request.user, data=body.validated_data)
@@ -478,7 +479,7 @@ class GroupMembersApi(APIView):
         data = _valid(MemberInput, request.data or {})
         if "user" not in data:
             return request.user
-        return selectors.access_person(user_id=data["user"])
+        return person_get(viewer=request.user, pk=data["user"])
 
     @extend_schema(request=MemberInput, responses={200: dict})
     def post(self, request: Request, pk: int) -> Response:
