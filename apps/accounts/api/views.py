@@ -5,6 +5,8 @@ from rest_framework.views import APIView
 
 from apps.activity.presenters import person_to_dict
 
+from . import schema  # noqa: F401 (registers the authentication scheme)
+
 
 class MeApi(APIView):
     """The signed-in user."""

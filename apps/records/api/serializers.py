@@ -11,22 +11,17 @@ from ..kinds import record_url
 from ..models import Brief, Client, Deal, TrackedRecord
 
 
-class _OwnerField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return User.objects.filter(is_active=True)
-
-
 class ClientInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     industry = serializers.CharField(max_length=100, required=False, allow_blank=True)
     tier = serializers.ChoiceField(choices=Client.Tier.choices, required=False)
     website = serializers.URLField(required=False, allow_blank=True)
-    owner = _OwnerField(required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
 
 
 class _ChildInput(serializers.Serializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
-    owner = _OwnerField(required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
 
 
 class BriefInput(_ChildInput):
