@@ -36,7 +36,7 @@ class Activity(models.Model):
     # grace period that doubles with each claim, so a slow backlog is not enqueued again and again.
     fanout_pending = models.BooleanField(default=True)
     fanout_due_at = models.DateTimeField(null=True, blank=True)
-    fanout_claims = models.PositiveSmallIntegerField(default=0)
+    fanout_claims = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
