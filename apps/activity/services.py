@@ -10,7 +10,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -152,6 +152,25 @@ def _recipient_ids(activity: Activity, streams: list[str]) -> set[int]:
     return registry.users_who_can_see(activity, active)
 
 
+# Any constant: the advisory lock that orders inbox writes (see `_serialize_inbox_writes`).
+_INBOX_WRITE_LOCK = 0x66656564
+
+
+def _serialize_inbox_writes() -> None:
+    """Make inbox row ids follow commit order.
+
+    Websocket delivery and resume read a user's inbox by row id ("what arrived after my
+    position"). Ids come from a sequence when the row is inserted, so two concurrent fan-outs
+    could commit in the opposite order to their ids, and a reader between the two commits
+    would step past the lower id for good. Holding one transaction-scoped lock from before
+    the first insert until commit makes id order and commit order the same. SQLite already
+    allows one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INBOX_WRITE_LOCK])
+
+
 def activity_fanout(*, activity_id: int) -> FanoutResult:
     """Write one inbox row per permitted recipient, then hand the batch to delivery sinks.
 
@@ -165,6 +184,7 @@ def activity_fanout(*, activity_id: int) -> FanoutResult:
     recipients = sorted(_recipient_ids(activity, streams))
     chunk = settings.FEEDHUB["FANOUT_CHUNK_SIZE"]
     with transaction.atomic():
+        _serialize_inbox_writes()
         for start in range(0, len(recipients), chunk):
             InboxEntry.objects.bulk_create(
                 [
