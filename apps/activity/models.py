@@ -105,7 +105,10 @@ class InboxEntry(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the planner would walk it backwards across every user's rows for a
+    # feed page (the plan guard in tests/activity/test_feed_plans.py caught it); (user, activity)
+    # serves every read, and activities are never deleted.
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "activity"], name="inbox_unique")]
