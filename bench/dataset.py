@@ -226,6 +226,14 @@ def generate(cursor: Any, tier: Tier, log=print) -> dict[str, float]:
     )
     # Building the inbox indexes once after the load is several times faster than maintaining
     # them row by row in random user order.
+    step(
+        "merged_streams",
+        """
+        INSERT INTO activity_mergedstream (stream, since_activity_id, created_at)
+        SELECT stream, 0, now() FROM activity_follow GROUP BY stream HAVING count(*) > %(threshold)s
+        """,
+        {"threshold": tier.fanout_threshold},
+    )
     deferred = _drop_secondary_indexes(cursor, "activity_inboxentry")
     step(
         "inbox",
@@ -234,6 +242,7 @@ def generate(cursor: Any, tier: Tier, log=print) -> dict[str, float]:
         SELECT user_id, id FROM (
             SELECT f.user_id, a.id FROM bench_act a
             JOIN bench_record b ON b.r = a.r JOIN activity_follow f ON f.stream = b.stream
+            WHERE b.stream NOT IN (SELECT stream FROM activity_mergedstream)
             UNION
             SELECT f.user_id, a.id FROM bench_act a
             JOIN activity_follow f ON f.stream = 'user:' || a.actor

@@ -64,6 +64,62 @@ def _ratio(slow: float | None, fast: float | None) -> str:
     return f"{slow / fast:.1f}x"
 
 
+def _ingestion_rows(f: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    b1, b2 = f.get("B1"), f.get("B2")
+    out = []
+    if b1:
+        out.append(
+            (
+                "B1",
+                f"single-event POST /api/v1/events/, {b1['clients']} concurrent clients",
+                f"{b1['events_per_s']} events/s",
+                f"p50 {b1['p50_ms']} ms, p99 {b1['p99_ms']} ms, {b1['servers']} (goal >= 800/s, p99 < 50 ms)",
+            )
+        )
+    else:
+        out.append(("B1", "single-event POST /api/v1/events/, 32 clients", "not measured", ""))
+    if b2:
+        out.append(
+            (
+                "B2",
+                f"batch POST /api/v1/events/batch/ ({b2['batch_size']} events per request)",
+                f"{b2['events_per_s']} events/s",
+                "goal >= 25,000/s",
+            )
+        )
+    else:
+        out.append(("B2", "batch ingestion", "not measured", ""))
+    return out
+
+
+def _websocket_rows(ws: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    b10, b13 = ws.get("B10"), ws.get("B13")
+    out = []
+    if b10:
+        out.append(
+            (
+                "B10",
+                f"REST to websocket, {b10['clients']:,} clients, {b10['rate']} events/s",
+                f"p50 {b10['p50_ms']} / p99 {b10['p99_ms']} ms",
+                f"{b10['delivered_pct']}% delivered (goal p50 <= 25, p99 <= 150 ms, 100%)",
+            )
+        )
+    else:
+        out.append(("B10", "REST to websocket latency, 5,000 clients, 100 events/s", "not measured", ""))
+    if b13:
+        out.append(
+            (
+                "B13",
+                f"idle authenticated websockets on one Daphne process ({b13['sockets']:,})",
+                f"{b13['kb_per_socket']} KB/socket",
+                "goal >= 15,000 at <= 40 KB each",
+            )
+        )
+    else:
+        out.append(("B13", "idle websockets, memory per socket", "not measured", ""))
+    return out
+
+
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(benchmark, figure, value, goal / comparison)."""
     f = results["feedhub"]
@@ -72,13 +128,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     b6, b7, b3, b4 = f["B6"], f["B7"], f["B3"], f["B4"]
     conc = f.get("B6_concurrent", {})
     out = [
-        ("B1", "REST event ingestion (/api/v1/events/)", "not measured yet", "needs the integrations branch"),
-        (
-            "B2",
-            "event to inbox latency via /api/v1/events/",
-            "not measured yet",
-            "needs the integrations branch",
-        ),
+        *_ingestion_rows(f),
         (
             "B6",
             "news feed page 1, p50 / p99",
@@ -111,12 +161,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ),
     ]
     for label, fig in b4.items():
+        how = "merged at read time" if fig.get("merged") else "copied"
         out.append(
             (
                 "B4",
-                f"hot record, {label.replace('_', ' ')}: commit to last inbox row",
+                f"hot record, {label.replace('_', ' ')} ({how}): commit to last inbox row",
                 f"{fig['commit_to_last_inbox_row_ms']} ms",
-                f"to pushed: {fig['commit_to_pushed_ms']} ms",
+                f"to pushed: {fig['commit_to_pushed_ms']} ms; {fig['inbox_rows']:g} inbox rows",
             )
         )
     out.append(
@@ -151,10 +202,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ]
     else:
         out.append(("peer", "django-activity-stream", "not measured in this run", "--no-peer"))
-    out += [
-        ("B10", "websocket idle memory per socket", "not measured yet", "not built"),
-        ("B13", "REST to websocket latency", "not measured yet", "not built"),
-    ]
+    out += _websocket_rows(results.get("websockets") or {})
     del tier
     return out
 

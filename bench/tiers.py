@@ -31,6 +31,9 @@ class Tier:
     ingest_events: int
     # django-activity-stream pages are slow at depth: fewer timed requests keep the run short.
     peer_requests: int
+    # Streams with more followers are merged at read time (FEEDHUB["FANOUT_THRESHOLD"]): the
+    # mega records are, the hot ones are copied.
+    fanout_threshold: int = 5_000
     seed: int = 8
 
     def scaled(self, scale: float) -> Tier:
@@ -81,6 +84,7 @@ QUICK = Tier(
     hot_publishes=3,
     ingest_events=100,
     peer_requests=20,
+    fanout_threshold=500,
 )
 
 TIERS = {t.name: t for t in (STANDARD, QUICK)}

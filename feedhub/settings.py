@@ -13,6 +13,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from feedhub.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -79,10 +81,13 @@ INSTALLED_APPS = [
     "apps.social",
     "apps.integrations",
     "apps.notifications",
+    "apps.analytics",
 ]
 
 MIDDLEWARE = [
+    "feedhub.logs.RequestContextMiddleware",
     "feedhub.middleware.ServiceUnavailableMiddleware",
+    "feedhub.middleware.JsonBodyGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -202,6 +207,9 @@ CELERY_TASK_ROUTES = {
     "apps.notifications.tasks.send_*": {"queue": "email"},
     "apps.notifications.tasks.*": {"queue": "notifications"},
     "apps.integrations.tasks.*": {"queue": "webhooks"},
+    "apps.social.tasks.*": {"queue": "notifications"},
+    "apps.analytics.tasks.send_*": {"queue": "email"},
+    "apps.analytics.tasks.*": {"queue": "notifications"},
 }
 # Longer than any retry countdown, so a late-acked task is never redelivered while it waits.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
@@ -212,6 +220,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "webhook-retries": {"task": "apps.integrations.tasks.retry_due_webhooks_task", "schedule": 30.0},
     "idempotency-purge": {"task": "apps.integrations.tasks.purge_idempotency_keys_task", "schedule": 3600.0},
+    "poll-closing": {"task": "apps.social.tasks.close_due_polls_task", "schedule": 60.0},
 }
 # Fail fast when the broker is down: the request has committed and the outbox sweeper retries.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
@@ -222,6 +231,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Feed behaviour ---------------------------------------------------------------------------
 FEEDHUB = {
     "FANOUT_CHUNK_SIZE": int(env("FEEDHUB_FANOUT_CHUNK_SIZE", "1000")),
+    # Streams with more followers than this are merged into news feeds at read time instead of
+    # copied into every follower's inbox (docs/architecture.md, "Hybrid fan-out").
+    "FANOUT_THRESHOLD": int(env("FEEDHUB_FANOUT_THRESHOLD", "5000")),
     # Activities still not fanned out after this many seconds are re-enqueued by the sweeper.
     "OUTBOX_GRACE_SECONDS": int(env("FEEDHUB_OUTBOX_GRACE_SECONDS", "60")),
     "FEED_PAGE_SIZE": 20,
@@ -238,6 +250,8 @@ FEEDHUB = {
     # Local hour (0-23) at which daily digests, and weekly ones on Mondays, go out.
     "DIGEST_HOUR": int(env("FEEDHUB_DIGEST_HOUR", "7")),
     "UNSUBSCRIBE_MAX_AGE_DAYS": int(env("FEEDHUB_UNSUBSCRIBE_MAX_AGE_DAYS", "60")),
+    # Largest API request body outside event ingestion (413 beyond).
+    "MAX_REQUEST_BYTES": int(env("FEEDHUB_MAX_REQUEST_BYTES", str(1024 * 1024))),
 }
 
 # Integrations -----------------------------------------------------------------------------
@@ -250,6 +264,11 @@ FEEDHUB_INTEGRATIONS = {
     # Requests per API key, DRF rate syntax; a batch counts as one request.
     "RATE_LIMIT": env("FEEDHUB_API_KEY_RATE", "600/min"),
 }
+
+# API bodies are bounded per view (JsonBodyGuardMiddleware); Django's own ceiling must not be lower.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(
+    FEEDHUB["MAX_REQUEST_BYTES"], *(FEEDHUB_INTEGRATIONS[k] for k in ("MAX_EVENT_BYTES", "MAX_BATCH_BYTES"))
+)
 
 FEEDHUB_WEBHOOKS = {
     "TIMEOUT_SECONDS": 10,
@@ -282,15 +301,32 @@ CELERY_BEAT_SCHEDULE["notification-digests"] = {
     "schedule": crontab(minute=0),
 }
 
+# Hourly rollup of yesterday and today (re-running a day replaces it); weekly pulse emails to
+# managers who opted in, Mondays at FEEDHUB_DIGEST_HOUR UTC.
+CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
+    "task": "apps.analytics.tasks.rollup_recent_task",
+    "schedule": crontab(minute=5),
+}
+CELERY_BEAT_SCHEDULE["analytics-pulse"] = {
+    "task": "apps.analytics.tasks.send_pulses_task",
+    "schedule": crontab(minute=30, hour=FEEDHUB["DIGEST_HOUR"], day_of_week=1),
+}
+
 # REST -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integration keys (fh_live_…) only reach views that declare `api_key_scopes`.
+        "apps.integrations.authentication.KeyOnlyIfPrefixedAuthentication",
         "apps.accounts.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.integrations.authentication.ApiKeyScopes",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.integrations.authentication.ApiKeyRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.activity.api.parsers.GuardedJsonParser"],
     "EXCEPTION_HANDLER": "apps.activity.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -304,6 +340,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "feedhub.openapi.add_error_responses",
+    ],
 }
 
 # Security ---------------------------------------------------------------------------------
@@ -321,14 +361,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.request": {"level": "ERROR"},
-        "celery.app.trace": {"level": "WARNING"},
-    },
-}
+# One JSON object per line (LOG_FORMAT=json) or plain text, with request / task / user ids.
+LOG_FORMAT = env("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))

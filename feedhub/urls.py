@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -19,9 +19,13 @@ urlpatterns = [
     path("api/v1/", include("apps.social.api.urls")),
     path("api/v1/", include("apps.integrations.api.urls")),
     path("api/v1/", include("apps.notifications.api.urls")),
-    path("api/<path:rest>", api_not_found),
+    path("api/v1/", include("apps.analytics.api.urls")),
+    # Anything under /api/ that no route matched (bad ids, control characters) is a JSON 404.
+    re_path(r"^api/[\s\S]*\Z", api_not_found),
     path("", include("apps.accounts.urls")),
     path("", include("apps.records.urls")),
+    path("", include("apps.social.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.analytics.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

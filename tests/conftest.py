@@ -6,10 +6,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from tests.accounts.factories import UserFactory
 
 pytest_plugins = ["tests.harness"]
+
+# Property tests that do not name their own budget: a few hundred examples while developing,
+# thousands in CI (HYPOTHESIS_PROFILE=ci, or CI=true). No deadline: the machine is shared.
+hypothesis_settings.register_profile("dev", max_examples=300, deadline=None)
+hypothesis_settings.register_profile("ci", max_examples=2000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev")
+)
 
 
 def _reachable(url: str, default_port: int) -> bool:
@@ -103,3 +112,21 @@ def key_api(issued_key):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued_key.secret}")
     return client
+
+
+@pytest.fixture
+def mailbox(settings):
+    """A real SMTP server (aiosmtpd) the app sends through; its `messages` are what it received."""
+    from aiosmtpd.controller import Controller
+
+    from tests.mail import Mailbox, free_port
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.FEEDHUB = {**settings.FEEDHUB, "BASE_URL": "https://feedhub.example.com"}
+    yield box
+    controller.stop()

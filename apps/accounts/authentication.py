@@ -1,6 +1,26 @@
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from feedhub.logs import set_user_id
 
 from .selectors import user_for_token
+
+
+def bearer_credential(request: Request, keywords: tuple[str, ...] = ("bearer",)) -> str | None:
+    """The raw credential of an `Authorization: <keyword> <credential>` header.
+
+    None when the header is absent or names another scheme (so the next authenticator may try);
+    a malformed header (no credential, extra parts, non-ASCII) is refused outright.
+    """
+    header = authentication.get_authorization_header(request).split()
+    if not header or header[0].decode("latin1").lower() not in keywords:
+        return None
+    if len(header) != 2:
+        raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+    try:
+        return header[1].decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise exceptions.AuthenticationFailed("Malformed credential in the Authorization header.") from exc
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -9,18 +29,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
     keywords = ("bearer", "token")
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].decode("latin1").lower() not in self.keywords:
+        raw = bearer_credential(request, self.keywords)
+        if raw is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
-        try:
-            raw = header[1].decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Malformed token.") from exc
         user = user_for_token(raw=raw)
         if user is None:
             raise exceptions.AuthenticationFailed("Invalid, revoked or expired token.")
+        set_user_id(user.pk)
         return (user, raw)
 
     def authenticate_header(self, request) -> str:

@@ -116,3 +116,46 @@ class InboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ← {self.activity_id}"
+
+
+class MergedStream(models.Model):
+    """A stream with too many followers to copy into inboxes: news feeds merge it at read time.
+
+    Promotion is one-way. Once a stream is merged its later activities have no inbox rows, so
+    demoting it would drop them from its followers' feeds.
+    """
+
+    stream = models.CharField(max_length=100, unique=True)
+    # The activity whose fan-out found the stream over the threshold (the last one copied).
+    since_activity_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.stream
+
+
+class DeadLetter(models.Model):
+    """Work that failed for good (a task out of retries, a webhook out of attempts), kept for replay.
+
+    One row per piece of work (`key`): failing again after a replay updates it. Replaying enqueues
+    `task` with `args` once (a conditional update on `replayed_at` claims it), and every task that
+    can land here is idempotent, so replaying twice or replaying work that meanwhile succeeded
+    changes nothing.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    replayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["last_failed_at"], condition=Q(replayed_at=None), name="dead_letter_waiting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'replayed' if self.replayed_at else 'waiting'})"

@@ -49,5 +49,7 @@ def activity_to_dict(activity: Activity) -> dict[str, Any]:
         "summary": activity.summary,
         "changes": activity.changes,
         "content": activity.payload.get("content"),
+        # A comment names the activity it replies to, so a page can thread it under that item.
+        "in_reply_to": activity.payload.get("in_reply_to"),
         "source": activity.source,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from .models import Activity
 
 
-def _everyone(object_id: str, user_ids: Collection[int]) -> set[int]:
+def everyone(object_id: str, user_ids: Collection[int]) -> set[int]:
     return set(user_ids)
 
 
@@ -32,7 +33,7 @@ class StreamKind:
     prefix: str
     label: str
     # Which of these users may see object `object_id` (used by fan-out, per activity).
-    users_who_can_see: Callable[[str, Collection[int]], set[int]] = _everyone
+    users_who_can_see: Callable[[str, Collection[int]], set[int]] = everyone
     # Which of these object ids the viewer may see (used by reads, per page).
     visible_object_ids: Callable[[User, Collection[str]], set[str]] = _all_objects
     url: Callable[[str], str] = field(default=lambda object_id: "")
@@ -43,6 +44,9 @@ class StreamKind:
     direct_recipients: Callable[[str], set[int]] | None = None
     # Private delivery streams (mentions) must not be followed by others.
     followable: bool = True
+    # Do followers hear (a notification) when an object of this kind is created or changed?
+    # Records: yes. People, posts, comments, groups: their own notification reasons say who is told.
+    notify_changes: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,16 +55,44 @@ class DeliveredBatch:
     data: dict[str, Any]
     recipient_ids: list[int]
     streams: list[str]
+    # Streams of the activity merged into followers' feeds at read time: their followers are
+    # not in `recipient_ids` (websockets hear of it through the stream's group).
+    merged_streams: list[str] = field(default_factory=list)
 
 
 DeliverySink = Callable[[DeliveredBatch], None]
+
+
+@dataclass(frozen=True)
+class FollowEnded:
+    """A follow that was just deleted: follows leave no row behind, so observers keep the record."""
+
+    user_id: int
+    stream: str
+    followed_at: datetime
+
+
+# Called inside the unfollowing transaction, so the record exists if and only if the unfollow does.
+UnfollowHook = Callable[[FollowEnded], None]
+
 # Adds viewer-specific fields (counts, "liked by me", current post body) to a whole feed page
 # at once: `(viewer, activities, items)` where items[i] is the JSON of activities[i].
 PageHydrator = Callable[["User", list["Activity"], list[dict[str, Any]]], None]
 
+# Which of these users want to follow automatically under `rule` (one of AUTO_FOLLOW_RULES).
+AutoFollowPolicy = Callable[[str, Collection[int]], set[int]]
+AUTO_FOLLOW_RULES = ("create", "own", "comment", "mention")
+# Told when who may see something changed: `(streams, user_ids)` are the streams whose audience
+# changed and the people whose access changed (either may be empty). Listeners re-check open
+# sockets and recount what those people may see.
+AccessListener = Callable[[list[str], list[int]], None]
+
 _kinds: dict[str, StreamKind] = {}
 _sinks: dict[str, DeliverySink] = {}
 _hydrators: dict[str, PageHydrator] = {}
+_auto_follow_policy: list[AutoFollowPolicy] = []
+_unfollow_hooks: dict[str, UnfollowHook] = {}
+_access_listeners: dict[str, AccessListener] = {}
 
 
 def register_kind(kind: StreamKind) -> None:
@@ -75,6 +107,40 @@ def register_sink(name: str, sink: DeliverySink) -> None:
 def register_hydrator(name: str, hydrator: PageHydrator) -> None:
     """Register a page hydrator; feed pages run them in registration order, once per page."""
     _hydrators[name] = hydrator
+
+
+def register_auto_follow_policy(policy: AutoFollowPolicy) -> None:
+    """Register who auto-follows under which rule (the per-user settings live in the app that owns them)."""
+    _auto_follow_policy[:] = [policy]
+
+
+def auto_followers(rule: str, user_ids: Collection[int]) -> set[int]:
+    """Those of `user_ids` whose auto-follow `rule` is on; everyone when no policy is registered."""
+    if rule not in AUTO_FOLLOW_RULES:
+        raise ValueError(f"unknown auto-follow rule {rule!r}")
+    if not _auto_follow_policy or not user_ids:
+        return set(user_ids)
+    return _auto_follow_policy[0](rule, user_ids)
+
+
+def register_unfollow_hook(name: str, hook: UnfollowHook) -> None:
+    """Register a function told of every deleted follow (e.g. to count followers lost)."""
+    _unfollow_hooks[name] = hook
+
+
+def unfollow_hooks() -> list[UnfollowHook]:
+    return list(_unfollow_hooks.values())
+
+
+def register_access_listener(name: str, listener: AccessListener) -> None:
+    _access_listeners[name] = listener
+
+
+def access_changed(*, streams: Iterable[str] = (), user_ids: Iterable[int] = ()) -> None:
+    """Tell every access listener that visibility changed; call after the change commits."""
+    streams, user_ids = list(streams), list(user_ids)
+    for listener in _access_listeners.values():
+        listener(streams, user_ids)
 
 
 def hydrators() -> list[PageHydrator]:
@@ -120,6 +186,16 @@ def users_who_can_see(activity: Activity, user_ids: Iterable[int]) -> set[int]:
         if kind is not None and allowed:
             allowed = kind.users_who_can_see(object_id, allowed)
     return allowed
+
+
+def restricts_audience(activity: Activity) -> bool:
+    """Could the activity's object or target kind hide it from anyone? (Fan-out skips the
+    per-recipient check when neither kind has a predicate.)"""
+    for prefix in (activity.object_type, activity.target_type):
+        kind = _kinds.get(prefix)
+        if kind is not None and kind.users_who_can_see is not everyone:
+            return True
+    return False
 
 
 def visible_activities(viewer: User, activities: list[Activity]) -> list[Activity]:
@@ -169,5 +245,6 @@ def register_builtin_kinds() -> None:
             visible_object_ids=_existing_users,
             name=_user_name,
             url=lambda pk: f"/people/{pk}/",
+            notify_changes=False,
         )
     )

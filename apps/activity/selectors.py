@@ -6,13 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from apps.accounts.models import User
 
 from . import registry
-from .models import Activity, ActivityStream, Follow, InboxEntry
+from .models import Activity, ActivityStream, Follow, InboxEntry, MergedStream
+from .verbs import Verb
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,7 @@ class FeedFilter:
     since: datetime | None = None
     until: datetime | None = None
 
-    def apply(self, qs: QuerySet, path: str = "") -> QuerySet:
-        """Filter `qs`, whose activity is reached through `path` ("activity__" or "")."""
+    def _conditions(self) -> dict[str, object]:
         conditions = {
             "verb": self.verb,
             "actor_id": self.actor_id,
@@ -34,7 +36,21 @@ class FeedFilter:
             "published__gte": self.since,
             "published__lt": self.until,
         }
-        return qs.filter(**{path + key: value for key, value in conditions.items() if value is not None})
+        return {key: value for key, value in conditions.items() if value is not None}
+
+    def apply(self, qs: QuerySet, path: str = "") -> QuerySet:
+        """Filter `qs`, whose activity is reached through `path` ("activity__" or "")."""
+        return qs.filter(**{path + key: value for key, value in self._conditions().items()})
+
+    def sql(self, alias: str) -> tuple[list[str], list[object]]:
+        """The same conditions as SQL on the activity table aliased `alias`, for raw queries."""
+        operators = {"gte": ">=", "lt": "<"}
+        where, params = [], []
+        for key, value in self._conditions().items():
+            column, _, lookup = key.partition("__")
+            where.append(f"{alias}.{column} {operators.get(lookup, '=')} %s")
+            params.append(value)
+        return where, params
 
 
 @dataclass(frozen=True)
@@ -74,14 +90,161 @@ def _activities_by_id(index_rows: QuerySet, limit: int) -> list[Activity]:
 def news_feed(
     *, user: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
 ) -> FeedPage:
-    """The user's news feed, newest first: one range scan on the inbox, one query in all."""
+    """The user's news feed, newest first: the inbox merged with any merged streams they follow.
+
+    Without merged follows it is one range scan on the inbox. Each followed merged stream adds
+    a range scan on that stream, in the same query (a UNION of LIMITed subqueries), so the page
+    holds the same items in the same order as if the stream had been copied into the inbox.
+    """
     limit = clamp_limit(limit)
     qs = InboxEntry.objects.filter(user=user)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
     if filters is not None:
         qs = filters.apply(qs, "activity__")
-    return page_of(_activities_by_id(qs, limit), limit, user)
+    if connection.vendor == "postgresql":
+        return page_of(_inbox_and_merged(qs, user, before, limit, filters), limit, user)
+    merged = merged_follows(user=user)
+    if not merged:
+        return page_of(_activities_by_id(qs, limit), limit, user)
+    parts = [qs]
+    for follow in merged:
+        rows = _merged_stream_rows(follow, filters)
+        parts.append(rows.filter(activity_id__lt=before) if before is not None else rows)
+    return page_of(_activities_by_ids_union(parts, limit), limit, user)
+
+
+# The newest rows of each merged stream the user follows, their verb filter applied: a LATERAL
+# range scan per followed stream (owner-led `activity_stream_unique`), none when they follow none.
+# The activity row is read only for a verb filter or feed filters: joined unconditionally, the
+# planner walked the activity primary key backwards instead of the stream index.
+_MERGED_ROWS_SQL = """
+    SELECT l.activity_id FROM activity_follow f
+    JOIN activity_mergedstream m ON m.stream = f.stream
+    CROSS JOIN LATERAL (
+        SELECT s.activity_id FROM activity_activitystream s {join}
+        WHERE s.stream = f.stream {where}
+        ORDER BY s.activity_id DESC LIMIT %s
+    ) l
+    WHERE f.user_id = %s AND NOT f.muted
+"""
+_VERB_FILTER_SQL = (
+    "(f.verbs = '[]'::jsonb OR f.verbs @> "
+    "to_jsonb((SELECT v.verb FROM activity_activity v WHERE v.id = s.activity_id)))"
+)
+
+
+def _inbox_and_merged(
+    inbox_rows: QuerySet, user: User, before: int | None, limit: int, filters: FeedFilter | None
+) -> list[Activity]:
+    """PostgreSQL: the inbox page and the merged streams' pages in one query, whatever the
+    user follows (so a feed page costs the same queries with or without merged streams)."""
+    inbox_sql, inbox_params = (
+        inbox_rows.order_by("-activity_id").values("activity_id")[: limit + 1].query.sql_with_params()
+    )
+    where, params, join = [_VERB_FILTER_SQL], [], ""
+    if before is not None:
+        where.append("s.activity_id < %s")
+        params.append(before)
+    if filters is not None:
+        filter_where, filter_params = filters.sql("a")
+        join = "JOIN activity_activity a ON a.id = s.activity_id"
+        where += filter_where
+        params += filter_params
+    merged_sql = _MERGED_ROWS_SQL.format(join=join, where="".join(f" AND {w}" for w in where))
+    # `id = ANY(ARRAY(…))` makes the ids an InitPlan looked up by primary key: as `id IN (…)` the
+    # planner merge-joined ~40 candidate ids against a backward walk of the whole primary key.
+    # Only constant SQL and the ORM's own compiled SQL are joined; every value is a parameter.
+    on_page = RawSQL(  # noqa: S611
+        f'"activity_activity"."id" = ANY(ARRAY(({inbox_sql}) UNION ({merged_sql})))',
+        (*inbox_params, *params, limit + 1, user.pk),
+        output_field=BooleanField(),
+    )
+    activities = Activity.objects.alias(on_page=on_page).filter(on_page=True).select_related("actor")
+    # Ordered and cut in Python: with ORDER BY … LIMIT PostgreSQL walks the primary key backwards.
+    return sorted(activities, key=lambda a: a.pk, reverse=True)[: limit + 1]
+
+
+@dataclass(frozen=True)
+class MergedFollow:
+    stream: str
+    # Empty: every verb.
+    verbs: list[str]
+
+
+def merged_follows(*, user: User) -> list[MergedFollow]:
+    """The user's unmuted follows of streams merged at read time (docs: "Hybrid fan-out")."""
+    return [
+        MergedFollow(stream=stream, verbs=verbs or [])
+        for stream, verbs in Follow.objects.filter(
+            user=user, muted=False, stream__in=MergedStream.objects.values("stream")
+        ).values_list("stream", "verbs")
+    ]
+
+
+def _merged_stream_rows(follow: MergedFollow, filters: FeedFilter | None = None) -> QuerySet:
+    """A merged stream's rows as the follower's inbox would hold them (their verb filter applied)."""
+    rows = ActivityStream.objects.filter(stream=follow.stream)
+    if follow.verbs:
+        rows = rows.filter(activity__verb__in=follow.verbs)
+    if filters is not None:
+        rows = filters.apply(rows, "activity__")
+    return rows
+
+
+def _activities_by_ids_union(
+    index_rows: list[QuerySet], limit: int, *, newest_first: bool = True
+) -> list[Activity]:
+    """Like `_activities_by_id`, over several sources of ids (the inbox and merged streams).
+
+    Each source is its own LIMITed owner-led range scan; an id in two sources (a merged stream
+    that also reached the user through a copied one) is one item.
+    """
+    order = "-activity_id" if newest_first else "activity_id"
+    picked = [rows.order_by(order).values_list("activity_id", flat=True)[: limit + 1] for rows in index_rows]
+    if connection.features.supports_slicing_ordering_in_compound:
+        page_ids = picked[0].union(*picked[1:]) if len(picked) > 1 else picked[0]
+    else:
+        page_ids = sorted({i for ids in picked for i in ids}, reverse=newest_first)[: limit + 1]
+    return list(
+        Activity.objects.filter(pk__in=page_ids)
+        .select_related("actor")
+        .order_by("-pk" if newest_first else "pk")
+    )[: limit + 1]
+
+
+@dataclass(frozen=True)
+class MergedBatch:
+    # The merged streams the user follows now (a websocket joins their groups).
+    streams: list[str]
+    activities: list[Activity]
+    # The newest activity id read (visible or not): where the next read starts.
+    position: int
+    more: bool
+
+
+def merged_after(*, user: User, position: int, limit: int) -> MergedBatch:
+    """Activities newer than `position` (an activity id) on the merged streams the user
+    follows, oldest first: the websocket's live delivery of what fan-out did not copy."""
+    follows = merged_follows(user=user)
+    streams = [f.stream for f in follows]
+    if not follows:
+        return MergedBatch(streams=streams, activities=[], position=position, more=False)
+    rows = [_merged_stream_rows(f).filter(activity_id__gt=position) for f in follows]
+    activities = _activities_by_ids_union(rows, limit, newest_first=False)
+    more = len(activities) > limit
+    activities = activities[:limit]
+    return MergedBatch(
+        streams=streams,
+        activities=registry.visible_activities(user, activities),
+        position=activities[-1].pk if activities else position,
+        more=more,
+    )
+
+
+def newest_activity_id() -> int:
+    """The newest activity id (0 when there is none): a live reader's starting position."""
+    return Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 def stream_feed(
@@ -159,18 +322,31 @@ def follow_get(*, user: User, stream: str) -> Follow | None:
     return Follow.objects.filter(user=user, stream=stream).first()
 
 
+def _who_may_see(stream: str, user_ids: list[int]) -> set[int]:
+    prefix, object_id = registry.split_stream(stream)
+    kind = registry.kind_for(prefix)
+    return kind.users_who_can_see(object_id, user_ids) if kind else set()
+
+
 def followers_list(*, stream: str, limit: int = 50) -> list[User]:
-    """Who follows a stream, most recent first."""
-    return [
-        f.user
-        for f in Follow.objects.filter(stream=stream, user__is_active=True)
+    """Who follows a stream and may still see it, most recent first."""
+    follows = list(
+        Follow.objects.filter(stream=stream, user__is_active=True)
         .select_related("user")
-        .order_by("-created_at")[:limit]
-    ]
+        .order_by("-created_at")[: limit * 4]
+    )
+    allowed = _who_may_see(stream, [f.user_id for f in follows])
+    return [f.user for f in follows if f.user_id in allowed][:limit]
 
 
 def follower_count(*, stream: str) -> int:
-    return Follow.objects.filter(stream=stream, user__is_active=True).count()
+    """How many active people follow a stream and may see it (a lost access stops counting)."""
+    prefix, _ = registry.split_stream(stream)
+    kind = registry.kind_for(prefix)
+    follows = Follow.objects.filter(stream=stream, user__is_active=True)
+    if kind is None or kind.users_who_can_see is registry.everyone:
+        return follows.count()
+    return len(_who_may_see(stream, list(follows.values_list("user_id", flat=True))))
 
 
 def company_feed(
@@ -182,7 +358,8 @@ def company_feed(
     follow model exists to avoid. One range scan on the primary key plus the visibility checks.
     """
     limit = clamp_limit(limit)
-    qs = Activity.objects.all()
+    # Likes are record-only activities (they notify the author); they are not company news.
+    qs = Activity.objects.exclude(verb=Verb.LIKE)
     if before is not None:
         qs = qs.filter(pk__lt=before)
     if filters is not None:

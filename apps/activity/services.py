@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -11,12 +11,13 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from apps.accounts.models import User
 
 from . import registry
-from .models import Activity, ActivityStream, Follow, InboxEntry
+from .models import Activity, ActivityStream, Follow, InboxEntry, MergedStream
 from .presenters import activity_to_dict
 from .tracking import Change
 from .verbs import Source
@@ -37,6 +38,54 @@ class ObjectRef:
         return f"{self.type}:{self.id}"
 
 
+@dataclass(frozen=True)
+class PublishSpec:
+    """One activity to publish: the arguments of `activity_publish`, for `activity_publish_many`."""
+
+    actor: User | None
+    verb: str
+    obj: ObjectRef
+    target: ObjectRef | None = None
+    summary: str = ""
+    changes: Sequence[Change] = ()
+    streams: Iterable[str] = ()
+    payload: dict | None = None
+    source: str = Source.WEB
+    source_client: str = ""
+    idempotency_key: str | None = None
+    published: datetime | None = None
+
+    def row(self, now: datetime) -> Activity:
+        target = self.target
+        return Activity(
+            actor=self.actor,
+            verb=self.verb,
+            object_type=self.obj.type,
+            object_id=self.obj.id,
+            object_name=self.obj.name[:255],
+            target_type=target.type if target else "",
+            target_id=target.id if target else "",
+            target_name=target.name[:255] if target else "",
+            summary=self.summary[:500],
+            changes=[c.as_json() for c in self.changes],
+            payload=self.payload or {},
+            source=self.source,
+            source_client=self.source_client,
+            idempotency_key=self.idempotency_key,
+            published=self.published or now,
+            fanout_due_at=now + _outbox_grace(),
+        )
+
+    def stream_keys(self) -> list[str]:
+        """The object's, the target's and the actor's streams, plus any named."""
+        keys = {self.obj.stream, *self.streams}
+        if self.target:
+            keys.add(self.target.stream)
+        if self.actor is not None:
+            keys.add(self.actor.stream_key)
+        return sorted(keys)
+
+
 def activity_publish(
     *,
     actor: User | None,
@@ -51,43 +100,81 @@ def activity_publish(
     source_client: str = "",
     idempotency_key: str | None = None,
     published: datetime | None = None,
+    record_only: bool = False,
 ) -> Activity:
     """Record an activity and schedule its fan-out once the surrounding transaction commits.
 
     The activity, its stream memberships and the outbox mark are written in the caller's
     transaction, so the activity exists if and only if the change that caused it does.
     Streams: the object's, the target's, the actor's, plus any given.
+    `record_only` writes the activity to no stream and fans nothing out: no feed shows it, and
+    it exists to be named by a notification (a like tells the author, not everyone's feed).
     Raises IntegrityError on a repeated (source_client, idempotency_key).
     """
+    spec = PublishSpec(
+        actor=actor,
+        verb=verb,
+        obj=obj,
+        target=target,
+        summary=summary,
+        changes=changes,
+        streams=streams,
+        payload=payload,
+        source=source,
+        source_client=source_client,
+        idempotency_key=idempotency_key,
+        published=published,
+    )
     with transaction.atomic():
-        activity = Activity.objects.create(
-            actor=actor,
-            verb=verb,
-            object_type=obj.type,
-            object_id=obj.id,
-            object_name=obj.name[:255],
-            target_type=target.type if target else "",
-            target_id=target.id if target else "",
-            target_name=target.name[:255] if target else "",
-            summary=summary[:500],
-            changes=[c.as_json() for c in changes],
-            payload=payload or {},
-            source=source,
-            source_client=source_client,
-            idempotency_key=idempotency_key,
-            published=published or timezone.now(),
-            fanout_due_at=timezone.now() + _outbox_grace(),
-        )
-        keys = {obj.stream, *streams}
-        if target:
-            keys.add(target.stream)
-        if actor is not None:
-            keys.add(actor.stream_key)
+        activity = spec.row(timezone.now())
+        if record_only:
+            activity.fanout_pending = False
+            activity.fanout_due_at = None
+        activity.save(force_insert=True)
+        if record_only:
+            return activity
         ActivityStream.objects.bulk_create(
-            [ActivityStream(activity=activity, stream=key) for key in sorted(keys)]
+            [ActivityStream(activity=activity, stream=key) for key in spec.stream_keys()]
         )
         transaction.on_commit(partial(_enqueue_fanout, activity.pk))
     return activity
+
+
+def activity_publish_many(*, specs: Sequence[PublishSpec]) -> list[Activity]:
+    """Publish many activities set-based: one INSERT for the activities, one for their streams.
+
+    Same guarantees as `activity_publish` (same transaction as the caller, fan-out scheduled per
+    activity after commit); ids follow the order of `specs`. Raises IntegrityError if any
+    (source_client, idempotency_key) already exists, writing none of them.
+    """
+    if not specs:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        activities = Activity.objects.bulk_create([spec.row(now) for spec in specs])
+        ActivityStream.objects.bulk_create(
+            [
+                ActivityStream(activity=activity, stream=key)
+                for spec, activity in zip(specs, activities, strict=True)
+                for key in spec.stream_keys()
+            ]
+        )
+        ids = [activity.pk for activity in activities]
+        transaction.on_commit(partial(_enqueue_fanouts, ids))
+    return activities
+
+
+def _enqueue_fanouts(activity_ids: list[int]) -> None:
+    for activity_id in activity_ids:
+        _enqueue_fanout(activity_id)
+
+
+def activity_add_streams(*, activity: Activity, streams: Iterable[str]) -> None:
+    """Write an existing activity to more streams (a mention added by an edit), without fanning it
+    out again: the caller tells the people concerned. Idempotent."""
+    ActivityStream.objects.bulk_create(
+        [ActivityStream(activity=activity, stream=s) for s in sorted(set(streams))], ignore_conflicts=True
+    )
 
 
 def _enqueue_fanout(activity_id: int) -> None:
@@ -122,9 +209,26 @@ def follow_ensure(*, user: User, stream: str) -> None:
     Follow.objects.bulk_create([Follow(user=user, stream=stream)], ignore_conflicts=True)
 
 
+def follow_auto(*, user_ids: Collection[int], stream: str, rule: str) -> set[int]:
+    """Make those of `user_ids` whose auto-follow `rule` is on follow `stream`, keeping existing
+    follows' settings (a muted thread stays muted). Returns who the rule applied to."""
+    wanted = registry.auto_followers(rule, {uid for uid in user_ids if uid is not None})
+    Follow.objects.bulk_create(
+        [Follow(user_id=uid, stream=stream) for uid in sorted(wanted)], ignore_conflicts=True
+    )
+    return wanted
+
+
 def follow_delete(*, user: User, stream: str) -> bool:
-    """Stop following; returns whether a follow existed."""
-    deleted, _ = Follow.objects.filter(user=user, stream=stream).delete()
+    """Stop following; returns whether a follow existed. Unfollow hooks hear of a deleted follow."""
+    with transaction.atomic():
+        follows = Follow.objects.filter(user=user, stream=stream)
+        followed_at = follows.select_for_update().values_list("created_at", flat=True).first()
+        deleted, _ = follows.delete()
+        if deleted and followed_at is not None:
+            ended = registry.FollowEnded(user_id=user.pk, stream=stream, followed_at=followed_at)
+            for hook in registry.unfollow_hooks():
+                hook(ended)
     return deleted > 0
 
 
@@ -134,8 +238,13 @@ class FanoutResult:
     recipients: int
 
 
-def _recipient_ids(activity: Activity, streams: list[str]) -> set[int]:
-    recipients: set[int] = set()
+def _recipient_ids(activity: Activity, streams: list[str], extra: set[int]) -> set[int]:
+    """Active followers of `streams` (unmuted, verb filter passed) plus `extra`, before visibility."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_RECIPIENTS_SQL, _recipient_params(activity, streams, extra))
+            return {row[0] for row in cursor.fetchall()}
+    recipients = set(extra)
     for user_id, verbs in (
         Follow.objects.filter(stream__in=streams, muted=False)
         .values_list("user_id", "verbs")
@@ -143,13 +252,56 @@ def _recipient_ids(activity: Activity, streams: list[str]) -> set[int]:
     ):
         if not verbs or activity.verb in verbs:
             recipients.add(user_id)
-    recipients |= registry.direct_recipients(streams)
-    if activity.actor_id:
-        recipients.add(activity.actor_id)
     if not recipients:
         return recipients
-    active = set(User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True))
-    return registry.users_who_can_see(activity, active)
+    return set(User.objects.filter(pk__in=recipients, is_active=True).values_list("pk", flat=True))
+
+
+# Recipients in one statement: the stream index finds the follows, the per-follow verb filter is
+# a jsonb containment (`["Update"] @> "Update"`), and deactivated people drop out in the same query.
+_RECIPIENTS_SQL = """
+    SELECT u.id FROM accounts_user u
+    WHERE u.is_active AND u.id IN (
+        SELECT f.user_id FROM activity_follow f
+        WHERE f.stream = ANY(%(streams)s) AND NOT f.muted
+          AND (f.verbs = '[]'::jsonb OR f.verbs @> to_jsonb(%(verb)s::text))
+        UNION ALL SELECT unnest(%(extra)s::bigint[])
+    )
+"""
+# The same recipients written straight into the inbox (no visibility predicate to apply): one
+# INSERT … SELECT, which still returns every recipient, so a repeated run pushes again.
+_COPY_TO_INBOX_SQL = (
+    "WITH recipients AS ("  # noqa: S608 (constant SQL joined to constant SQL)
+    + _RECIPIENTS_SQL
+    + """), inserted AS (
+        INSERT INTO activity_inboxentry (user_id, activity_id)
+        SELECT id, %(activity)s FROM recipients ORDER BY id
+        ON CONFLICT DO NOTHING
+    )
+    SELECT id FROM recipients
+"""
+)
+
+
+def _recipient_params(activity: Activity, streams: list[str], extra: set[int]) -> dict:
+    return {"streams": streams, "verb": activity.verb, "extra": sorted(extra), "activity": activity.pk}
+
+
+def _inbox_insert(activity_id: int, user_ids: list[int]) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO activity_inboxentry (user_id, activity_id) "
+                "SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING",
+                [user_ids, activity_id],
+            )
+        return
+    chunk = settings.FEEDHUB["FANOUT_CHUNK_SIZE"]
+    for start in range(0, len(user_ids), chunk):
+        InboxEntry.objects.bulk_create(
+            [InboxEntry(user_id=uid, activity_id=activity_id) for uid in user_ids[start : start + chunk]],
+            ignore_conflicts=True,
+        )
 
 
 # Any constant: the advisory lock that orders inbox writes (see `_serialize_inbox_writes`).
@@ -171,9 +323,30 @@ def _serialize_inbox_writes() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_INBOX_WRITE_LOCK])
 
 
+def _split_merged(streams: list[str]) -> tuple[set[str], list[str]]:
+    """(streams already merged at read time, streams this fan-out finds over the threshold)."""
+    merged = set(MergedStream.objects.filter(stream__in=streams).values_list("stream", flat=True))
+    candidates = [s for s in streams if s not in merged]
+    if not candidates:
+        return merged, []
+    over = (
+        Follow.objects.filter(stream__in=candidates)
+        .values("stream")
+        .annotate(n=Count("id"))
+        .filter(n__gt=settings.FEEDHUB["FANOUT_THRESHOLD"])
+        .values_list("stream", flat=True)
+    )
+    return merged, sorted(over)
+
+
 def activity_fanout(*, activity_id: int) -> FanoutResult:
     """Write one inbox row per permitted recipient, then hand the batch to delivery sinks.
 
+    Followers of merged streams (more followers than FEEDHUB["FANOUT_THRESHOLD"]) get no rows:
+    their news feeds read those streams directly. The fan-out that first finds a stream over
+    the threshold still copies its activity, then marks the stream merged in the same
+    transaction, so every activity reaches each follower one way or the other, and the pushes
+    for it tell connected followers to pick up the stream.
     Idempotent: rows are unique per (user, activity), so a retried run adds nothing; sinks
     may see a batch twice and their consumers deduplicate on the activity id.
     """
@@ -181,21 +354,35 @@ def activity_fanout(*, activity_id: int) -> FanoutResult:
     if activity is None:
         return FanoutResult(activity_id=activity_id, recipients=0)
     streams = list(ActivityStream.objects.filter(activity=activity).values_list("stream", flat=True))
-    recipients = sorted(_recipient_ids(activity, streams))
-    chunk = settings.FEEDHUB["FANOUT_CHUNK_SIZE"]
+    merged, promoted = _split_merged(streams)
+    copied = [s for s in streams if s not in merged]
+    extra = registry.direct_recipients(streams)
+    if activity.actor_id:
+        extra.add(activity.actor_id)
+    recipients: list[int] | None = None
+    if registry.restricts_audience(activity) or connection.vendor != "postgresql":
+        # Visibility runs before the lock is taken: inbox writers queue on it.
+        recipients = sorted(registry.users_who_can_see(activity, _recipient_ids(activity, copied, extra)))
     with transaction.atomic():
         _serialize_inbox_writes()
-        for start in range(0, len(recipients), chunk):
-            InboxEntry.objects.bulk_create(
-                [
-                    InboxEntry(user_id=uid, activity_id=activity.pk)
-                    for uid in recipients[start : start + chunk]
-                ],
+        if recipients is None:
+            with connection.cursor() as cursor:
+                cursor.execute(_COPY_TO_INBOX_SQL, _recipient_params(activity, copied, extra))
+                recipients = sorted(row[0] for row in cursor.fetchall())
+        elif recipients:
+            _inbox_insert(activity.pk, recipients)
+        if promoted:
+            MergedStream.objects.bulk_create(
+                [MergedStream(stream=s, since_activity_id=activity.pk) for s in promoted],
                 ignore_conflicts=True,
             )
         Activity.objects.filter(pk=activity.pk).update(fanout_pending=False)
     batch = registry.DeliveredBatch(
-        activity=activity, data=activity_to_dict(activity), recipient_ids=recipients, streams=streams
+        activity=activity,
+        data=activity_to_dict(activity),
+        recipient_ids=recipients,
+        streams=streams,
+        merged_streams=sorted(merged),
     )
     for sink in registry.sinks():
         sink(batch)

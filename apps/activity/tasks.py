@@ -4,9 +4,18 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from . import services
+from .deadletters import DeadLetterTask
+from .models import Activity
+
+
+class FanoutTask(DeadLetterTask):
+    def dead_lettered(self, activity_id: int) -> None:
+        # Parked: the outbox sweeper leaves it alone (no due time) until a replay runs it again.
+        Activity.objects.filter(pk=activity_id, fanout_pending=True).update(fanout_due_at=None)
 
 
 @shared_task(
+    base=FanoutTask,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(DatabaseError, OSError),

@@ -12,6 +12,9 @@ class Verb(models.TextChoices):
     LIKE = "Like"
     FOLLOW = "Follow"
     ANNOUNCE = "Announce"
+    # Namespaced verbs of the social features.
+    BEST_ANSWER = "question.best_answer"
+    POLL_CLOSED = "poll.closed"
 
 
 class Source(models.TextChoices):

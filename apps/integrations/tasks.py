@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .services.events import idempotency_records_purge
-from .services.webhooks import webhook_deliver, webhook_due_ids
+from .services.webhooks import webhook_deliver, webhook_due_ids, webhook_redeliver_failed
 
 
 @shared_task(acks_late=True)
@@ -26,3 +26,9 @@ def retry_due_webhooks_task() -> int:
     for delivery_id in ids:
         deliver_webhook_task.delay(delivery_id)
     return len(ids)
+
+
+@shared_task(acks_late=True)
+def redeliver_failed_webhook_task(delivery_id: int) -> bool:
+    """Replay of a dead-lettered delivery (`manage.py deadletters replay`)."""
+    return webhook_redeliver_failed(delivery_id=delivery_id)

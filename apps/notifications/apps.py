@@ -8,6 +8,11 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from apps.activity import registry
 
+        from .services import notifications_close_invisible
         from .sink import enqueue_notifications
 
         registry.register_sink("notifications", enqueue_notifications)
+        registry.register_access_listener(
+            "notifications",
+            lambda streams, user_ids: notifications_close_invisible(streams=streams, user_ids=user_ids),
+        )

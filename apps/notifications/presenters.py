@@ -25,7 +25,8 @@ _VERB_PHRASES: dict[str, str] = {
 def notification_title(notification: Notification) -> str:
     """ "Dana Morgan and 3 others liked ACME rebrand"; a single actor keeps the activity's own summary."""
     activity = notification.activity
-    if notification.actor_count <= 1 and activity.summary:
+    # "Ann posted" does not say why it concerns me; a mention says so whoever wrote it.
+    if notification.actor_count <= 1 and activity.summary and notification.reason != Reason.MENTIONED:
         return activity.summary
     who = notification.actor.display_name if notification.actor else "feedhub"
     others = notification.actor_count - 1

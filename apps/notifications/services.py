@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.activity import registry
 from apps.activity.models import Activity, Follow
 from apps.activity.verbs import Verb
 
@@ -227,10 +228,12 @@ def reasons_for_activity(*, activity: Activity, recipient_ids: Collection[int]) 
 
     Followers of the activity's own object (not merely of its actor) hear about its creation and
     changes; whoever an `Update` makes the new owner is told they were assigned. Each person gets
-    the single most personal reason. Social reasons (mentions, likes, …) come from their services
-    calling `notify` directly.
+    the single most personal reason. Kinds that opt out (`notify_changes=False`: people, posts,
+    comments, groups) do not notify their followers this way: the social services call `notify`
+    directly for their reasons (mentions, comments, likes, best answers, group additions, polls).
     """
-    if activity.verb not in (Verb.CREATE, Verb.UPDATE) or activity.object_type == "user":
+    kind = registry.kind_for(activity.object_type)
+    if activity.verb not in (Verb.CREATE, Verb.UPDATE) or (kind is not None and not kind.notify_changes):
         return {}
     wanted = [uid for uid in recipient_ids if uid != activity.actor_id]
     by_user: dict[int, str] = {}
@@ -369,3 +372,44 @@ def unsubscribe_apply(*, user_id: int, reason: str | None = None, stream: str | 
         channel_set(user=user, reason=reason, channel=Channel.IN_APP)
         return f"emails when: {Reason(reason).label.lower()}"
     return "nothing"
+
+
+def notifications_close_invisible(*, streams: Collection[str] = (), user_ids: Collection[int] = ()) -> int:
+    """After access changed, mark read the unread notifications their recipients may no longer see.
+
+    Keeps the unread counter equal to what the bell can show: a notification about a record one
+    lost access to stops counting at once (and stays read if access comes back). Looks only at
+    notifications about `streams` and those of `user_ids`. Returns how many were closed.
+    """
+    from apps.activity import registry
+    from apps.activity.models import ActivityStream
+
+    from .tasks import push_unread_count_task
+
+    unread = Notification.objects.filter(unread=True)
+    candidates = unread.none()
+    if streams:
+        about = ActivityStream.objects.filter(stream__in=list(streams)).values("activity_id")
+        candidates |= unread.filter(activity_id__in=about)
+    if user_ids:
+        candidates |= unread.filter(recipient_id__in=list(user_ids))
+    rows = list(candidates.select_related("activity", "recipient"))
+    by_user: dict[int, list[Notification]] = {}
+    for n in rows:
+        by_user.setdefault(n.recipient_id, []).append(n)
+    closed_total = 0
+    for rows_of_user in by_user.values():
+        recipient = rows_of_user[0].recipient
+        visible = {a.pk for a in registry.visible_activities(recipient, [n.activity for n in rows_of_user])}
+        hidden = [n.pk for n in rows_of_user if n.activity_id not in visible]
+        if not hidden:
+            continue
+        with transaction.atomic():
+            closed = _close(Notification.objects.filter(pk__in=hidden))
+            if closed:
+                UnreadCounter.objects.filter(user_id=recipient.pk).update(
+                    unread=Greatest(F("unread") - len(closed), Value(0))
+                )
+                push_unread_count_task.delay_on_commit(recipient.pk)
+        closed_total += len(closed)
+    return closed_total

@@ -6,9 +6,13 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from apps.activity.deadletters import DeadLetterTask
+
 from . import emails, push, services
 
 _RELIABLE = {
+    # Out of retries, the work is kept as a dead letter for `manage.py deadletters replay`.
+    "base": DeadLetterTask,
     "acks_late": True,
     "reject_on_worker_lost": True,
     "autoretry_for": (DatabaseError, OSError),

@@ -1,8 +1,10 @@
-"""The page a signed unsubscribe link opens. GET asks, POST acts (so link scanners change nothing)."""
+"""Notification pages: the signed-in list, and the page a signed unsubscribe link opens."""
 
+from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -21,7 +23,8 @@ def _describe(reason: str | None, stream: str | None) -> str:
     return "these emails"
 
 
-# The signed token is the credential: RFC 8058 one-click POSTs come from mail clients, without cookies.
+# GET asks, POST acts (so link scanners change nothing). The signed token is the credential:
+# RFC 8058 one-click POSTs come from mail clients, without cookies.
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
@@ -36,3 +39,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notifications/unsubscribe.html", {"done": done})
     what = _describe(target.reason, target.stream)
     return render(request, "notifications/unsubscribe.html", {"what": what})
+
+
+@login_required
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """All my notifications; the list pages through the REST API on its cursor."""
+    return render(request, "notifications/list.html", {"list_url": reverse("notification-list")})

@@ -9,6 +9,12 @@ Server → client:
   {"type": "pong"}
   {"type": "notification", "unread": 3, "data": {...}}   a notification was created or updated
   {"type": "unread", "count": 2}   the unread notification count changed (e.g. marked read elsewhere)
+  {"type": "poll", "stream": "post:7", "poll": 7, "tallies": [3, 1], "votes": 4, "closed": false}
+                                    new tallies of a poll, to connections subscribed to the post's
+                                    stream (`post:7`) or to the stream it was posted on
+  {"type": "unsubscribed", "stream": "deal:42", "reason": "access_revoked"}   access to a subscribed
+                                    stream was removed; its items stop at once
+  {"type": "session_ended", "reason": "signed_out"|"deactivated"}   then close code 4403
 Client → server:
   {"type": "subscribe", "stream": "deal:42"} / {"type": "unsubscribe", "stream": "deal:42"}
   {"type": "ping"}
@@ -26,6 +32,9 @@ from typing import Any
 
 PUSH_MESSAGE_TYPE = "activity.push"
 NOTIFICATION_MESSAGE_TYPE = "notification.push"
+STREAM_MESSAGE_TYPE = "stream.push"
+ACCESS_RECHECK_MESSAGE_TYPE = "access.recheck"
+SESSION_END_MESSAGE_TYPE = "session.end"
 _GROUP_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
@@ -83,3 +92,23 @@ class UnreadEnvelope:
 def notification_message(envelope: NotificationEnvelope | UnreadEnvelope) -> dict[str, Any]:
     """A channel-layer message for the `notification_push` handler (JSON primitives only)."""
     return {"type": NOTIFICATION_MESSAGE_TYPE, "envelope": envelope.as_json()}
+
+
+@dataclass(frozen=True)
+class PollEnvelope:
+    """A poll's tallies (votes per choice, in choice order) after a vote or its closing."""
+
+    stream: str
+    poll: int
+    tallies: list[int]
+    votes: int
+    closed: bool
+    type: str = "poll"
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def stream_message(envelope: PollEnvelope) -> dict[str, Any]:
+    """A channel-layer message for the `stream_push` handler: sent as-is to a stream's subscribers."""
+    return {"type": STREAM_MESSAGE_TYPE, "envelope": envelope.as_json()}

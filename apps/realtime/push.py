@@ -11,12 +11,16 @@ from channels.layers import get_channel_layer
 from apps.activity.registry import DeliveredBatch
 
 from .protocol import (
+    ACCESS_RECHECK_MESSAGE_TYPE,
+    SESSION_END_MESSAGE_TYPE,
     ActivityEnvelope,
     NotificationEnvelope,
+    PollEnvelope,
     UnreadEnvelope,
     notification_message,
     push_message,
     stream_group,
+    stream_message,
     user_group,
 )
 
@@ -68,3 +72,42 @@ def push_to_users(envelopes: list[tuple[int, NotificationEnvelope | UnreadEnvelo
         async_to_sync(_send_all)(messages)
     except (OSError, ConnectionError) as exc:
         logger.warning("notification push to %d users failed: %s", len(messages), exc)
+
+
+def push_to_streams(streams: list[str], envelope: PollEnvelope) -> None:
+    """Send an envelope to the connections subscribed to these streams (their visibility was
+    checked when they subscribed); a hint like every push, so a failure is logged."""
+    messages = [(stream_group(s), stream_message(envelope)) for s in dict.fromkeys(streams)]
+    try:
+        async_to_sync(_send_all)(messages)
+    except (OSError, ConnectionError) as exc:
+        logger.warning("stream push to %s failed: %s", streams, exc)
+
+
+def push_access_recheck(streams: list[str], user_ids: list[int]) -> None:
+    """Access listener: sockets viewing these streams, or of these people, re-check what they may see."""
+    message = {"type": ACCESS_RECHECK_MESSAGE_TYPE}
+    messages = [(stream_group(s), message) for s in streams] + [(user_group(u), message) for u in user_ids]
+    if not messages:
+        return
+    try:
+        async_to_sync(_send_all)(messages)
+    except (OSError, ConnectionError) as exc:
+        # Unlike a lost item hint, a lost re-check would leave a socket subscribed: callers that
+        # must be sure (tests, revocation) see the error in the log; the next push is checked anyway.
+        logger.error("access re-check of %d groups failed: %s", len(messages), exc)
+
+
+def push_session_end(user_id: int, *, session_key: str | None = None, reason: str = "signed_out") -> None:
+    """Close the user's sockets: those of one session (logout), or all of them (deactivation)."""
+    try:
+        async_to_sync(_send_all)(
+            [
+                (
+                    user_group(user_id),
+                    {"type": SESSION_END_MESSAGE_TYPE, "session_key": session_key, "reason": reason},
+                )
+            ]
+        )
+    except (OSError, ConnectionError) as exc:
+        logger.error("closing the sockets of user %s failed: %s", user_id, exc)

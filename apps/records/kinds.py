@@ -2,6 +2,7 @@
 
 from apps.activity import registry
 
+from . import access
 from .models import Brief, Client, Deal, TrackedRecord
 
 RECORD_MODELS: dict[str, type[TrackedRecord]] = {m.stream_prefix: m for m in (Client, Brief, Deal)}
@@ -14,10 +15,17 @@ def record_url(prefix: str, object_id: str) -> str:
 
 def _visible_ids(model: type[TrackedRecord]):
     def visible(viewer, object_ids) -> set[str]:
-        ids = [int(i) for i in object_ids if str(i).isdigit()]
-        return {str(pk) for pk in model.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+        return access.visible_ids(model, viewer, object_ids)
 
     return visible
+
+
+def _users_who_can_see(model: type[TrackedRecord]):
+    def users(object_id: str, user_ids) -> set[int]:
+        record = model.objects.filter(pk=int(object_id)).first() if object_id.isdigit() else None
+        return access.users_who_can_see(record, user_ids)
+
+    return users
 
 
 def _name(model: type[TrackedRecord]):
@@ -35,6 +43,7 @@ def register() -> None:
                 prefix=prefix,
                 label=str(model._meta.verbose_name).capitalize(),
                 visible_object_ids=_visible_ids(model),
+                users_who_can_see=_users_who_can_see(model),
                 url=lambda object_id, prefix=prefix: record_url(prefix, object_id),
                 name=_name(model),
             )

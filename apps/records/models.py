@@ -1,6 +1,17 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
+
+
+class Visibility(models.TextChoices):
+    """Who may see a record (README, "Visibility"). Admins always may."""
+
+    COMPANY = "company", "Everyone in the company"
+    PRIVATE = "private", "Its owner and the people and groups it is shared with"
+    # Briefs and deals only: whoever may see the client, plus the record's own owner and shares.
+    INHERIT = "inherit", "Like its client"
 
 
 class TrackedRecord(models.Model):
@@ -13,6 +24,10 @@ class TrackedRecord(models.Model):
     tracked_fields: tuple[str, ...] = ()
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Database defaults too, so set-based inserts (the benchmark dataset, imports) need not name it.
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.COMPANY, db_default=Visibility.COMPANY
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -49,6 +64,11 @@ class Client(TrackedRecord):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.visibility == Visibility.INHERIT:
+            raise ValidationError({"visibility": "A client has no parent to inherit visibility from."})
+
 
 class Brief(TrackedRecord):
     stream_prefix = "brief"
@@ -62,6 +82,9 @@ class Brief(TrackedRecord):
         DELIVERED = "delivered", "Delivered"
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="briefs")
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.INHERIT, db_default=Visibility.INHERIT
+    )
     title = models.CharField(max_length=200)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     due_date = models.DateField(null=True, blank=True)
@@ -89,6 +112,9 @@ class Deal(TrackedRecord):
         CLOSED_LOST = "closed_lost", "Closed lost"
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="deals")
+    visibility = models.CharField(
+        max_length=8, choices=Visibility.choices, default=Visibility.INHERIT, db_default=Visibility.INHERIT
+    )
     name = models.CharField(max_length=200)
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.PROSPECTING)
     amount = models.DecimalField(
@@ -102,3 +128,48 @@ class Deal(TrackedRecord):
     @property
     def parent(self) -> Client:
         return self.client
+
+
+class RecordShare(models.Model):
+    """A private record shared with one person or one group (whose members see it while they belong)."""
+
+    record_type = models.CharField(max_length=16)
+    record_id = models.PositiveBigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.ForeignKey(
+        "social.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True)
+                | Q(user__isnull=True, group__isnull=False),
+                name="record_share_one_grantee",
+            ),
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "user"],
+                condition=Q(user__isnull=False),
+                name="record_share_user_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "group"],
+                condition=Q(group__isnull=False),
+                name="record_share_group_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "record_type", "record_id"], name="record_share_user"),
+            models.Index(fields=["group", "record_type", "record_id"], name="record_share_group"),
+            models.Index(fields=["record_type", "record_id"], name="record_share_record"),
+        ]
+
+    def __str__(self) -> str:
+        grantee = f"user {self.user_id}" if self.user_id else f"group {self.group_id}"
+        return f"{self.record_type}:{self.record_id} → {grantee}"

@@ -7,7 +7,8 @@ from django.http import Http404
 
 from apps.accounts.models import User
 
-from .models import TrackedRecord
+from . import access
+from .models import RecordShare, TrackedRecord
 
 
 def record_list(*, model: type[TrackedRecord], viewer: User) -> QuerySet:
@@ -15,7 +16,7 @@ def record_list(*, model: type[TrackedRecord], viewer: User) -> QuerySet:
     qs = model.objects.select_related("owner")
     if hasattr(model, "client"):
         qs = qs.select_related("client")
-    return qs
+    return access.visible(qs, viewer)
 
 
 def access_record(*, model: type[TrackedRecord], viewer: User, pk: int) -> TrackedRecord:
@@ -24,3 +25,12 @@ def access_record(*, model: type[TrackedRecord], viewer: User, pk: int) -> Track
     if record is None:
         raise Http404
     return record
+
+
+def share_list(*, record: TrackedRecord) -> list[RecordShare]:
+    """Who a record is shared with, oldest share first."""
+    return list(
+        RecordShare.objects.filter(record_type=record.stream_prefix, record_id=record.pk)
+        .select_related("user", "group")
+        .order_by("pk")
+    )

@@ -1,22 +1,55 @@
 """Server-rendered pages; the feed itself is loaded from the REST API and kept live over the socket."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.activity import selectors as activity_selectors
+from apps.social.selectors import group_list
 
-from . import selectors
+from . import access, selectors
 from .api.serializers import record_to_dict
 from .kinds import RECORD_MODELS, URL_SEGMENTS
+from .models import Client, Visibility
 
 # List pages show the most recently touched records; the REST list endpoint pages through all.
 LIST_PAGE_SIZE = 100
 
 
+# The news page's "Show" choices, as feed filter parameters (see FeedFilterQuerySerializer).
+NEWS_FILTERS: dict[str, tuple[str, dict[str, str]]] = {
+    "posts": ("Posts", {"type": "post"}),
+    "comments": ("Comments", {"type": "comment"}),
+    "changes": ("Record changes", {"verb": "Update"}),
+    "deals": ("Deals", {"type": "deal"}),
+    "briefs": ("Briefs", {"type": "brief"}),
+    "clients": ("Clients", {"type": "client"}),
+}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "feed/home.html", {"feed_url": "/api/v1/feed/"})
+    """The news feed; `?q=` searches posts and comments instead, `?show=` filters (neither is live)."""
+    q = request.GET.get("q", "").strip()[:200]
+    show = request.GET.get("show", "")
+    params = NEWS_FILTERS.get(show, ("", {}))[1]
+    if q:
+        feed_url = "/api/v1/search/?" + urlencode({"q": q, **params})
+    else:
+        feed_url = "/api/v1/feed/" + ("?" + urlencode(params) if params else "")
+    return render(
+        request,
+        "feed/home.html",
+        {
+            "feed_url": feed_url,
+            "q": q,
+            "show": show if params else "",
+            "filters": [(key, label) for key, (label, _) in NEWS_FILTERS.items()],
+            "filtered": bool(q or params),
+        },
+    )
 
 
 @login_required
@@ -52,5 +85,11 @@ def record_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "follower_count": activity_selectors.follower_count(stream=record.stream_key),
             "feed_url": f"/api/v1/{segment}/{pk}/feed/",
             "api_url": f"/api/v1/{segment}/{pk}/",
+            "shares": selectors.share_list(record=record),
+            "can_manage": access.can_manage(record, request.user),
+            "visibility_choices": [
+                (v.value, v.label) for v in Visibility if model is not Client or v != Visibility.INHERIT
+            ],
+            "groups": group_list(viewer=request.user),
         },
     )

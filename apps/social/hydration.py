@@ -12,6 +12,7 @@ from apps.activity.models import Activity
 from apps.activity.verbs import Verb
 
 from .models import ActivityCounts, Bookmark, Comment, Like, Post
+from .selectors import poll_state
 
 
 def _counter(field: str) -> Coalesce:
@@ -20,7 +21,8 @@ def _counter(field: str) -> Coalesce:
 
 
 def hydrate_page(viewer: User, activities: list[Activity], items: list[dict[str, Any]]) -> None:
-    """Fill in social fields for a whole page: one query, plus one per kind of written item on it.
+    """Fill in social fields for a whole page: one query, plus one per kind of written item on it,
+    plus one for polls when posts are on it (and one for the viewer's votes when polls are).
 
     Edits and deletions change the Post/Comment row, never the append-only activity, so the
     body shown is the row's current one (a tombstone after deletion).
@@ -41,6 +43,7 @@ def hydrate_page(viewer: User, activities: list[Activity], items: list[dict[str,
         .values_list("pk", "n_comments", "n_likes", "liked", "bookmarked")
     }
     bodies = _current_bodies(activities)
+    _add_polls(viewer, bodies)
     for activity, item in zip(activities, items, strict=True):
         comments, likes, liked, bookmarked = rows.get(activity.pk, (0, 0, False, False))
         item.update(comment_count=comments, like_count=likes, liked=liked, bookmarked=bookmarked)
@@ -64,12 +67,24 @@ def _current_bodies(activities: list[Activity]) -> dict[tuple[str, str], dict[st
     for object_type, model in (("post", Post), ("comment", Comment)):
         if object_type not in wanted:
             continue
-        for pk, html, edited_at, deleted_at in model.objects.filter(pk__in=wanted[object_type]).values_list(
-            "pk", "body_html", "edited_at", "deleted_at"
-        ):
+        extra = ("is_question", "best_answer_id") if model is Post else ()
+        for pk, html, edited_at, deleted_at, *more in model.objects.filter(
+            pk__in=wanted[object_type]
+        ).values_list("pk", "body_html", "edited_at", "deleted_at", *extra):
             out[(object_type, str(pk))] = {
                 "content": None if deleted_at else html,
                 "edited": edited_at is not None,
                 "deleted": deleted_at is not None,
             }
+            if more and more[0]:
+                out[(object_type, str(pk))]["question"] = {"best_answer": more[1]}
     return out
+
+
+def _add_polls(viewer: User, bodies: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Put each poll's tallies and the viewer's vote on its post's body (one query, two with polls)."""
+    post_ids = [int(pk) for kind, pk in bodies if kind == "post"]
+    if not post_ids:
+        return
+    for pk, state in poll_state(post_ids=post_ids, viewer=viewer).items():
+        bodies[("post", str(pk))]["poll"] = state

@@ -86,6 +86,7 @@ def _group_name(object_id: str) -> str:
 
 def register() -> None:
     from .hydration import hydrate_page
+    from .services.autofollow import auto_followers
 
     registry.register_kind(
         registry.StreamKind(
@@ -94,11 +95,14 @@ def register() -> None:
             users_who_can_see=_users_who_can_see_post,
             visible_object_ids=_visible_posts,
             url=lambda pk: f"/posts/{pk}/",
+            notify_changes=False,
         )
     )
     # Comments are only ever an activity's object; their target (what was commented on)
     # carries the visibility check, so they need no predicate of their own.
-    registry.register_kind(registry.StreamKind(prefix="comment", label="Comment", followable=False))
+    registry.register_kind(
+        registry.StreamKind(prefix="comment", label="Comment", followable=False, notify_changes=False)
+    )
     registry.register_kind(
         registry.StreamKind(
             prefix="topic",
@@ -106,6 +110,7 @@ def register() -> None:
             visible_object_ids=_existing_topics,
             url=lambda slug: f"/topics/{slug}/",
             name=_topic_name,
+            notify_changes=False,
         )
     )
     registry.register_kind(
@@ -116,6 +121,7 @@ def register() -> None:
             visible_object_ids=_visible_groups,
             url=lambda pk: f"/groups/{pk}/",
             name=_group_name,
+            notify_changes=False,
         )
     )
     registry.register_kind(
@@ -125,6 +131,8 @@ def register() -> None:
             visible_object_ids=_own_mentions_only,
             direct_recipients=_mentioned_user,
             followable=False,
+            notify_changes=False,
         )
     )
     registry.register_hydrator("social", hydrate_page)
+    registry.register_auto_follow_policy(auto_followers)

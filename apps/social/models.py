@@ -1,5 +1,8 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import Q
 
 
 class Topic(models.Model):
@@ -37,9 +40,18 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # A question collects answers as comments; its asker (or staff) marks one the best.
+    is_question = models.BooleanField(default=False)
+    best_answer = models.ForeignKey(
+        "Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["stream", "id"], name="post_stream")]
+        indexes = [
+            models.Index(fields=["stream", "id"], name="post_stream"),
+            # The same expression search uses, so PostgreSQL answers `?q=` from the index.
+            GinIndex(SearchVector("body", config="english"), name="post_body_search"),
+        ]
 
     def __str__(self) -> str:
         return f"post:{self.pk}"
@@ -62,7 +74,10 @@ class Comment(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["activity", "id"], name="comment_thread")]
+        indexes = [
+            models.Index(fields=["activity", "id"], name="comment_thread"),
+            GinIndex(SearchVector("body", config="english"), name="comment_body_search"),
+        ]
 
     def __str__(self) -> str:
         return f"comment:{self.pk}"
@@ -152,3 +167,91 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ∈ {self.group_id}"
+
+
+class GroupJoinRequest(models.Model):
+    """Someone asking to join a private group; an admin (or staff) approves or rejects it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "user"], condition=Q(status="pending"), name="join_request_pending_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["group", "status", "id"], name="join_request_group")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.group_id} ({self.status})"
+
+
+class Poll(models.Model):
+    """The choices attached to a post. Votes may change until the poll closes."""
+
+    post = models.OneToOneField(Post, primary_key=True, on_delete=models.CASCADE, related_name="poll")
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    vote_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["closes_at"], condition=Q(closed_at__isnull=True), name="poll_due")]
+
+    def __str__(self) -> str:
+        return f"poll on post:{self.post_id}"
+
+
+class PollChoice(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField()
+    label = models.CharField(max_length=200)
+    vote_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "position"], name="poll_choice_position")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PollVote(models.Model):
+    """One person's current vote in a poll (one row per person and poll)."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(PollChoice, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["poll", "user"], name="poll_vote_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} voted {self.choice_id}"
+
+
+class AutoFollowSettings(models.Model):
+    """Which things a person follows automatically; no row means every rule is on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    on_create = models.BooleanField(default=True, help_text="Records I create.")
+    on_own = models.BooleanField(default=True, help_text="Records I own (when created or assigned).")
+    on_comment = models.BooleanField(default=True, help_text="What I comment on.")
+    on_mention = models.BooleanField(default=True, help_text="Threads I am mentioned in.")
+
+    def __str__(self) -> str:
+        return f"auto-follow of {self.user_id}"

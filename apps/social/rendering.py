@@ -12,6 +12,7 @@ from xml.etree import ElementTree  # noqa: S405 (builds elements; parses nothing
 
 import markdown
 import nh3
+from django.utils.text import Truncator
 from markdown.inlinepatterns import InlineProcessor
 
 ALLOWED_TAGS = {
@@ -30,6 +31,11 @@ TOPIC_RE = re.compile(r"(?<![\w#&/])#([A-Za-z][A-Za-z0-9_-]{0,49})")
 def _clean_username(raw: str) -> str:
     # "@dana." at the end of a sentence mentions dana.
     return raw.rstrip(".")
+
+
+def excerpt(body: str) -> str:
+    """A one-line excerpt of a body (80 characters at most) to name a post or comment by."""
+    return Truncator(" ".join(body.split())).chars(80)
 
 
 def mentioned_usernames(body: str) -> list[str]:
@@ -94,4 +100,14 @@ def sanitize_html(html: str) -> str:
         url_schemes=ALLOWED_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_encode_url_brackets,
     )
+
+
+def _encode_url_brackets(tag: str, attribute: str, value: str) -> str:
+    # Angle brackets are inert inside a quoted attribute, but a URL never needs them raw, and
+    # percent-encoded (as a browser would send them) no `<script` text survives for a later
+    # careless consumer of the HTML to trip over.
+    if attribute in ("href", "src"):
+        return value.replace("<", "%3C").replace(">", "%3E")
+    return value

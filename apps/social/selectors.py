@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import Case, CharField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.activity import registry
@@ -14,7 +18,20 @@ from apps.activity.models import Activity
 from apps.activity.selectors import FeedFilter, FeedPage, access_activity, clamp_limit, page_of
 from apps.activity.verbs import Verb
 
-from .models import Bookmark, Comment, CommentLike, Group, Like, Membership, Post, Topic
+from .models import (
+    AutoFollowSettings,
+    Bookmark,
+    Comment,
+    CommentLike,
+    Group,
+    GroupJoinRequest,
+    Like,
+    Membership,
+    PollChoice,
+    PollVote,
+    Post,
+    Topic,
+)
 
 
 def access_post(*, viewer: User, post_id: int) -> Post:
@@ -72,14 +89,24 @@ def comment_likers_list(*, comment: Comment, limit: int = 50) -> list[User]:
     ]
 
 
-def people_search(*, q: str, limit: int = 10) -> list[User]:
-    """Active people whose username, first or last name starts with `q` (for @mention autocomplete)."""
+def people_search(*, q: str, limit: int = 10, stream: str | None = None) -> list[User]:
+    """Active people whose username, first or last name starts with `q` (for @mention autocomplete).
+
+    With `stream` (the feed being written on), only people who may see it: mentioning someone
+    who cannot see a private record would tell them nothing, or leak its name.
+    """
     qs = User.objects.filter(is_active=True)
     if q:
         qs = qs.filter(
             Q(username__istartswith=q) | Q(first_name__istartswith=q) | Q(last_name__istartswith=q)
         )
-    return list(qs.order_by("username")[:limit])
+    people = list(qs.order_by("username")[: limit * 5 if stream else limit])
+    if stream:
+        prefix, object_id = registry.split_stream(stream)
+        kind = registry.kind_for(prefix)
+        allowed = kind.users_who_can_see(object_id, [p.pk for p in people]) if kind else set()
+        people = [p for p in people if p.pk in allowed]
+    return people[:limit]
 
 
 def access_topic(*, slug: str) -> Topic:
@@ -109,18 +136,59 @@ def bookmarks_feed(
     return page_of([r.activity for r in rows], limit, viewer)
 
 
-def _matching_keys(model: type[Post] | type[Comment], q: str) -> QuerySet:
-    """Ids (as activity object ids) of live posts or comments whose body matches `q`."""
+def _matching(model: type[Post] | type[Comment], q: str) -> QuerySet:
+    """Live posts or comments whose body matches `q`, with `rank` (an integer, so cursors compare exactly).
+
+    On PostgreSQL the vector is the expression of the GIN index on `body`; the embedded SQLite
+    default has no full-text search, so a substring match stands in and every rank is 0.
+    """
     qs = model.objects.filter(deleted_at__isnull=True)
     if connection.vendor == "postgresql":
         vector = SearchVector("body", config="english")
-        qs = qs.annotate(document=vector).filter(
-            document=SearchQuery(q, config="english", search_type="websearch")
+        query = SearchQuery(q, config="english", search_type="websearch")
+        return (
+            qs.annotate(document=vector)
+            .filter(document=query)
+            .annotate(rank=Cast(SearchRank(vector, query) * RANK_SCALE, IntegerField()))
         )
-    else:
-        # The embedded SQLite default has no full-text search; a substring match stands in.
-        qs = qs.filter(body__icontains=q)
-    return qs.annotate(key=Cast("pk", CharField())).values("key")
+    return qs.filter(body__icontains=q).annotate(rank=Value(0, output_field=IntegerField()))
+
+
+RANK_SCALE = 1_000_000
+# Counting visible matches means checking each one's visibility; beyond this the count is a floor.
+SEARCH_COUNT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    page: FeedPage
+    # With `sort="relevance"`: pass as `rank_before` (with `before=page.next_cursor`) for the next page.
+    next_rank: int | None
+    # Matches the viewer may see (at most SEARCH_COUNT_LIMIT; `total_exact` is False beyond it).
+    total: int
+    total_exact: bool
+
+
+def _ranked_matches(q: str) -> QuerySet:
+    def rank_of(model: type[Post] | type[Comment]) -> Subquery:
+        match = _matching(model, q).filter(pk=Cast(OuterRef("object_id"), IntegerField()))
+        return Subquery(match.values("rank")[:1], output_field=IntegerField())
+
+    return Activity.objects.filter(
+        Q(object_type="post", object_id__in=_matching_keys(Post, q))
+        | Q(object_type="comment", object_id__in=_matching_keys(Comment, q)),
+        verb=Verb.CREATE,
+    ).annotate(
+        rank=Case(
+            When(object_type="post", then=rank_of(Post)),
+            default=rank_of(Comment),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def _matching_keys(model: type[Post] | type[Comment], q: str) -> QuerySet:
+    return _matching(model, q).annotate(key=Cast("pk", CharField())).values("key")
 
 
 def search_feed(
@@ -130,29 +198,45 @@ def search_feed(
     before: int | None = None,
     limit: int | None = None,
     filters: FeedFilter | None = None,
-) -> FeedPage:
-    """Posts and comments matching `q` that the viewer may see, newest first.
+    sort: str = "newest",
+    rank_before: int | None = None,
+) -> SearchPage:
+    """Posts and comments matching `q` that the viewer may see: newest first, or by relevance.
 
-    PostgreSQL full-text search (English stemming, web-search syntax: quotes, `or`, `-word`);
-    the embedded SQLite default falls back to a case-insensitive substring match.
+    PostgreSQL full-text search (English stemming, web-search syntax: quotes, `or`, `-word`)
+    served by GIN indexes on the bodies; the embedded SQLite default falls back to a
+    case-insensitive substring match (relevance then equals recency). Relevance pages are keyset
+    on (rank, id): pass the previous page's `next_rank` and `next_cursor`. The count covers only
+    what the viewer may see.
     """
     limit = clamp_limit(limit)
-    qs = Activity.objects.filter(
-        Q(object_type="post", object_id__in=_matching_keys(Post, q))
-        | Q(object_type="comment", object_id__in=_matching_keys(Comment, q)),
-        verb=Verb.CREATE,
-    )
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
+    qs = _ranked_matches(q)
     if filters is not None:
         qs = filters.apply(qs)
-    return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)
+    everything = qs
+    if sort == "relevance":
+        if before is not None and rank_before is not None:
+            qs = qs.filter(Q(rank__lt=rank_before) | Q(rank=rank_before, pk__lt=before))
+        rows = list(qs.select_related("actor").order_by("-rank", "-pk")[: limit + 1])
+    else:
+        if before is not None:
+            qs = qs.filter(pk__lt=before)
+        rows = list(qs.select_related("actor").order_by("-pk")[: limit + 1])
+    page = page_of(rows, limit, viewer)
+    next_rank = None
+    if sort == "relevance" and page.next_cursor is not None:
+        next_rank = next(r.rank for r in rows if r.pk == page.next_cursor)
+    candidates = list(everything.order_by("-pk")[: SEARCH_COUNT_LIMIT + 1])
+    exact = len(candidates) <= SEARCH_COUNT_LIMIT
+    total = len(registry.visible_activities(viewer, candidates[:SEARCH_COUNT_LIMIT]))
+    return SearchPage(page=page, next_rank=next_rank, total=total, total_exact=exact)
 
 
-def group_list(*, viewer: User) -> list[Group]:
-    """Groups the viewer may see (public ones, and private ones they belong to), by name."""
-    member_of = Membership.objects.filter(user_id=viewer.pk).values("group_id")
-    return list(Group.objects.filter(Q(is_private=False) | Q(pk__in=member_of)).order_by("name", "pk")[:200])
+def group_list(*, viewer: User) -> list[tuple[Group, bool]]:
+    """Every group, by name, with whether the viewer is a member. Private groups are listed (name
+    and description) so people can ask to join; their content stays members-only."""
+    member_of = set(Membership.objects.filter(user_id=viewer.pk).values_list("group_id", flat=True))
+    return [(g, g.pk in member_of) for g in Group.objects.order_by("name", "pk")[:200]]
 
 
 def access_group(*, viewer: User, group_id: int) -> Group:
@@ -167,3 +251,68 @@ def access_group(*, viewer: User, group_id: int) -> Group:
 
 def group_members(*, group: Group, limit: int = 200) -> list[Membership]:
     return list(Membership.objects.filter(group=group).select_related("user").order_by("pk")[:limit])
+
+
+def membership_get(*, group: Group, user: User) -> Membership | None:
+    """The user's membership of a group, or None."""
+    return Membership.objects.filter(group=group, user_id=user.pk).first()
+
+
+def auto_follow_get(*, user: User) -> dict[str, bool]:
+    """A person's auto-follow rules, all on unless turned off."""
+    from .services.autofollow import RULE_FIELDS
+
+    row = AutoFollowSettings.objects.filter(user=user).first()
+    return {rule: getattr(row, name) if row else True for rule, name in RULE_FIELDS.items()}
+
+
+def poll_state(*, post_ids: list[int], viewer: User | None = None) -> dict[int, dict[str, Any]]:
+    """Polls on these posts (the caller has checked visibility): choices with tallies, totals,
+    whether closed, and the viewer's vote (`my_vote`, a choice position) when a viewer is given.
+    One query for the choices, one more for the viewer's votes when there are polls."""
+    now = timezone.now()
+    polls: dict[int, dict[str, Any]] = {}
+    for choice in (
+        PollChoice.objects.filter(poll_id__in=post_ids).select_related("poll").order_by("poll_id", "position")
+    ):
+        poll = choice.poll
+        state = polls.setdefault(
+            poll.pk,
+            {
+                "choices": [],
+                "votes": poll.vote_count,
+                "closes_at": poll.closes_at.isoformat() if poll.closes_at else None,
+                "closed": poll.closed_at is not None
+                or (poll.closes_at is not None and poll.closes_at <= now),
+            },
+        )
+        state["choices"].append(
+            {"position": choice.position, "label": choice.label, "votes": choice.vote_count}
+        )
+    if viewer is not None and polls:
+        mine = dict(
+            PollVote.objects.filter(poll_id__in=list(polls), user=viewer).values_list(
+                "poll_id", "choice__position"
+            )
+        )
+        for pk, state in polls.items():
+            state["my_vote"] = mine.get(pk)
+    return polls
+
+
+def join_requests_pending(*, group: Group, limit: int = 200) -> list[GroupJoinRequest]:
+    """Pending requests to join a group, oldest first (for its admins)."""
+    return list(
+        GroupJoinRequest.objects.filter(group=group, status=GroupJoinRequest.Status.PENDING)
+        .select_related("user")
+        .order_by("pk")[:limit]
+    )
+
+
+def group_get_listed(*, group_id: int) -> Group:
+    """Any group by id, or 404: a private group's name and description are listed (people ask to
+    join it); its members, feed and posts stay behind `access_group`."""
+    group = Group.objects.filter(pk=group_id).first()
+    if group is None:
+        raise Http404
+    return group

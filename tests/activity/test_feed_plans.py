@@ -14,7 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.activity import selectors
-from apps.activity.models import InboxEntry
+from apps.activity.models import InboxEntry, MergedStream
+from apps.activity.services import follow_create
 from tests.accounts.factories import UserFactory
 
 pytestmark = [
@@ -151,3 +152,20 @@ def test_guard_detects_a_backward_global_scan(seeded):
     sql = "SELECT id FROM activity_activity ORDER BY id DESC LIMIT 21"
 
     assert problems(plan_nodes(sql, None)) == ["backward scan of the global index activity_activity_pkey"]
+
+
+def test_news_feed_with_a_merged_stream_stays_owner_led_at_any_depth(seeded):
+    """The light user also follows the heavy user's stream, merged at read time (5,000 rows)."""
+    heavy, light = seeded
+    MergedStream.objects.create(stream=heavy.stream_key, since_activity_id=0)
+    follow_create(user=light, stream=heavy.stream_key)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE activity_follow, activity_mergedstream")
+
+    for depth in (0, 1_000):
+        before = cursor_at_depth(light, depth) if depth else None
+        queries = feed_queries(lambda before=before: selectors.news_feed(user=light, before=before))
+        assert len(queries) == 1
+        for sql, params in queries:
+            assert "OFFSET" not in sql.upper()
+            assert (depth, problems(plan_nodes(sql, params))) == (depth, [])

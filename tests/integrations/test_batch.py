@@ -110,7 +110,7 @@ def test_oversize_batch_is_a_413(key_api, settings):
     assert Activity.objects.filter(source="api").count() == 0
 
 
-def test_references_are_resolved_once_per_kind_whatever_the_batch_size(
+def test_a_batch_costs_the_same_queries_whatever_its_size(
     key_api, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     people = UserFactory.create_batch(3)
@@ -127,12 +127,13 @@ def test_references_are_resolved_once_per_kind_whatever_the_batch_size(
             for n in range(size)
         ]
 
-    # Per batch: the key, then external links, users and deals (one query each), the batch savepoint.
-    # Per item without an id: activity_publish's savepoint, Activity insert, stream bulk insert.
+    # Per batch, whatever its size: the key, then external links, users and deals (one query each);
+    # three nested savepoints, opened and released (6); one INSERT of the activities and one of
+    # their streams. No query per item.
     _post_batch(key_api, batch(1))
-    with django_assert_num_queries(1 + 3 + 2 + 4 * 1):
+    with django_assert_num_queries(1 + 3 + 6 + 2):
         _post_batch(key_api, batch(1))
-    with django_assert_num_queries(1 + 3 + 2 + 4 * 10):
+    with django_assert_num_queries(1 + 3 + 6 + 2):
         _post_batch(key_api, batch(10))
 
 
@@ -152,3 +153,85 @@ def test_a_thousand_item_batch_is_accepted(key_api):
     assert Activity.objects.filter(source="api").count() == 1000
     assert ActivityStream.objects.filter(stream=deal.stream_key, activity__source="api").count() == 1000
     print(f"1000-item batch: {elapsed:.2f}s")
+
+
+def test_batch_idempotency_key_replays_the_whole_response_and_creates_nothing(key_api):
+    body = {"type": "OrderedCollection", "orderedItems": [_item(1), _item(2), {"type": "Create"}]}
+
+    first = key_api.generic(
+        "POST",
+        "/api/v1/events/batch/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="nightly-sync-2026-11-23",
+    )
+    count = Activity.objects.count()
+    again = key_api.generic(
+        "POST",
+        "/api/v1/events/batch/",
+        json.dumps(body, indent=2),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="nightly-sync-2026-11-23",
+    )
+
+    assert first.status_code == 200
+    assert first.json()["succeeded"] == 2
+    assert again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Activity.objects.count() == count == 2
+
+
+def test_batch_idempotency_key_with_another_body_is_a_422_and_writes_nothing(key_api):
+    key_api.generic(
+        "POST",
+        "/api/v1/events/batch/",
+        json.dumps([_item(1)]),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+
+    response = key_api.generic(
+        "POST",
+        "/api/v1/events/batch/",
+        json.dumps([_item(2)]),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "idempotency_key_reused",
+        "detail": "This Idempotency-Key was already used with a different request body.",
+    }
+    assert Activity.objects.count() == 1
+
+
+def test_batch_and_single_event_keys_do_not_collide(key_api):
+    single = key_api.post("/api/v1/events/", _item(1), format="json", HTTP_IDEMPOTENCY_KEY="same")
+    batch = key_api.generic(
+        "POST",
+        "/api/v1/events/batch/",
+        json.dumps([_item(2)]),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="same",
+    )
+
+    assert single.status_code == 201
+    assert batch.status_code == 200
+    assert batch.json()["succeeded"] == 1
+    assert Activity.objects.count() == 2
+
+
+def test_a_key_taken_between_lookup_and_insert_falls_back_to_item_by_item_and_replays(key_api, monkeypatch):
+    from apps.integrations.services import events
+
+    _post_batch(key_api, [_item(1, id="evt-race")])
+    # As if a concurrent request committed the key after this batch looked its keys up.
+    monkeypatch.setattr(events, "_known_keys", lambda integration, keys: {})
+
+    response = _post_batch(key_api, [_item(1, id="evt-race"), _item(2)])
+
+    results = response.json()["results"]
+    assert [(r["status"], r["replayed"]) for r in results] == [(201, True), (201, False)]
+    assert Activity.objects.filter(source="api").count() == 2

@@ -93,7 +93,7 @@ def test_key_without_events_write_is_forbidden_and_writes_nothing(api):
 
     assert response.status_code == 403
     assert response.json() == {
-        "error": "permission_denied",
+        "error": "insufficient_scope",
         "detail": "This API key lacks the scope(s): events:write.",
     }
     assert Activity.objects.filter(source="api").count() == 0
@@ -107,13 +107,20 @@ def test_revoked_key_is_refused_by_the_api(api):
     assert api.post("/api/v1/events/", EVENT, format="json").status_code == 401
 
 
-def test_integration_key_does_not_open_other_endpoints(api):
-    issued = make_key(scopes=["records:read", "feeds:read"])
-    deal = make_deal()
+def test_integration_key_does_not_open_endpoints_that_declare_no_scopes(api):
+    issued = make_key(scopes=["records:read", "feeds:read", "records:write"])
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
 
-    assert api.get(f"/api/v1/deals/{deal.pk}/").status_code == 401
-    assert api.get("/api/v1/feed/").status_code == 401
+    for response in (
+        api.get("/api/v1/feed/"),
+        api.get("/api/v1/me/"),
+        api.post("/api/v1/posts/", {}, format="json"),
+    ):
+        assert response.status_code == 403
+        assert response.json() == {
+            "error": "api_key_not_accepted",
+            "detail": "API keys are not accepted on this endpoint.",
+        }
 
 
 def test_management_command_creates_issues_lists_links_and_revokes():

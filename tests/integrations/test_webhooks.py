@@ -140,9 +140,14 @@ def test_retries_span_about_three_days_then_the_delivery_fails(receiver, setting
     assert 2.5 * 86400 <= sum(schedule) <= 3.5 * 86400
     receiver.script = [500] * (len(schedule) + 1)
     subscription = webhook_subscription_create(integration=make_integration(), url=receiver.url)
+    # A real activity the integration's owner may see: each attempt re-checks access.
+    deal = make_deal()
+    activity = activity_publish(
+        actor=deal.owner, verb="Update", obj=ObjectRef("deal", str(deal.pk), deal.name)
+    )
     delivery = WebhookDelivery.objects.create(
         subscription=subscription,
-        activity_id=1,
+        activity_id=activity.pk,
         webhook_id="msg_x",
         payload={},
         next_attempt_at=timezone.now(),

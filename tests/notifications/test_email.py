@@ -1,14 +1,10 @@
 """Emails go through a real SMTP conversation with an aiosmtpd server on 127.0.0.1."""
 
 import datetime as dt
-import email
 import re
-import socket
 from email.message import EmailMessage
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import signing
 
 from apps.activity import registry
@@ -24,36 +20,6 @@ from tests.notifications.factories import change_stage
 from tests.records.factories import make_deal
 
 pytestmark = pytest.mark.django_db
-
-
-class Mailbox:
-    """aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox(settings):
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.FEEDHUB = {**settings.FEEDHUB, "BASE_URL": "https://feedhub.example.com"}
-    yield box
-    controller.stop()
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:

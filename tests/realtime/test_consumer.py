@@ -72,3 +72,38 @@ async def test_ping_is_answered_and_unknown_messages_get_an_error():
     await ws.send_json_to({"type": "dance"})
     assert (await ws.receive_json_from())["error"] == "unknown_type"
     await ws.disconnect()
+
+
+async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings):
+    settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": 2}
+
+    def setup():
+        from apps.activity.services import follow_create
+
+        celebrity, reader = UserFactory(), UserFactory()
+        for fan in [reader, UserFactory(), UserFactory()]:
+            follow_create(user=fan, stream=celebrity.stream_key)
+        return celebrity, reader
+
+    def publish(actor, object_id: str) -> int:
+        from apps.activity.services import ObjectRef, activity_publish
+
+        return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
+
+    celebrity, reader = await database_sync_to_async(setup)()
+    promoting = await database_sync_to_async(publish)(celebrity, "1")  # copied; marks the stream merged
+    ws = await connect(reader)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    merged = await database_sync_to_async(publish)(celebrity, "2")
+
+    message = await ws.receive_json_from(timeout=3)
+    assert (message["type"], message["feed"], message["cursor"]) == ("activity", "news", merged)
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+    resumed = await connect(reader, f"/ws/feed/?since={promoting}")
+    replay = await resumed.receive_json_from()
+    assert (replay["feed"], replay["cursor"]) == ("news", merged)
+    assert (await resumed.receive_json_from())["type"] == "ready"
+    await resumed.disconnect()

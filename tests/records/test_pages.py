@@ -1,6 +1,7 @@
 import pytest
 
 from apps.activity.services import follow_create
+from apps.social.services import group_create
 from tests.accounts.factories import UserFactory
 from tests.records.factories import make_brief, make_client, make_deal
 
@@ -65,3 +66,17 @@ def test_record_page_for_a_non_follower_offers_to_follow_everything(client, user
 
 def test_list_pages_ask_anonymous_visitors_to_sign_in(client):
     assert client.get("/deals/").url == "/login/?next=/deals/"
+
+
+def test_sharing_card_offers_public_groups_and_my_private_ones_only(client, user):
+    public = group_create(actor=user, name="Sales floor")
+    mine = group_create(actor=user, name="My circle", is_private=True)
+    theirs = group_create(actor=UserFactory(), name="Board", is_private=True)
+    deal = make_deal(owner=user)
+    client.force_login(user)
+
+    html = client.get(f"/deals/{deal.pk}/").content.decode()
+
+    assert f'<option value="{public.pk}">Sales floor</option>' in html
+    assert f'<option value="{mine.pk}">My circle</option>' in html
+    assert f'<option value="{theirs.pk}">' not in html

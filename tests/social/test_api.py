@@ -2,7 +2,7 @@ import pytest
 
 from apps.activity.models import Activity, Follow, InboxEntry
 from apps.activity.services import activity_fanout, follow_create
-from apps.social.models import Bookmark, Comment, Like, Post
+from apps.social.models import Bookmark, Comment, Like, Membership, Post
 from apps.social.services import bookmark_create, comment_like_create, like_create
 from tests.accounts.factories import UserFactory
 from tests.records.factories import make_deal
@@ -33,6 +33,8 @@ def test_post_on_a_deal_returns_the_rendered_post(api):
         "created_at": post.created_at.isoformat(),
         "edited_at": None,
         "deleted": False,
+        "is_question": False,
+        "best_answer": None,
     }
     assert body["author"]["id"] == deal.owner.pk
     assert Activity.objects.get(pk=post.activity_id).source == "web"
@@ -338,9 +340,9 @@ def test_news_feed_with_counts_and_my_likes_keeps_a_constant_query_count(
     api.force_authenticate(user)
 
     # Inbox scan; visibility: posts (1, then their streams' kinds: deal, user), the posts'
-    # targets (deal, user); hydration (1); current post bodies (1). Posts on both kinds of
-    # stream are on either page, so only the page size differs.
-    with django_assert_num_queries(8):
+    # targets (deal, user); hydration (1); current post bodies (1); polls on the posts (1). Posts
+    # on both kinds of stream are on either page, so only the page size differs.
+    with django_assert_num_queries(9):
         response = api.get(f"/api/v1/feed/?limit={limit}")
 
     items = response.json()["orderedItems"]
@@ -404,7 +406,19 @@ def test_search_finds_posts_and_comments_by_stemmed_words_and_skips_deleted(api,
     assert [i["id"] for i in items] == [comment_activity.pk, pricing.activity_id]
 
 
-@pytest.mark.parametrize("query", ["", "q=", "q=x&limit=0", f"q={'x' * 201}"])
+def test_search_takes_the_feed_filters(api, user):
+    post = make_post(body="Retainer pricing")
+    make_comment(activity=post.activity, body="Retainer terms")
+    api.force_authenticate(user)
+
+    comments = api.get("/api/v1/search/?q=retainer&type=comment").json()["orderedItems"]
+    posts = api.get(f"/api/v1/search/?q=retainer&type=post&actor={post.author_id}").json()["orderedItems"]
+
+    assert [i["id"] for i in comments] == [Activity.objects.get(object_type="comment").pk]
+    assert [i["id"] for i in posts] == [post.activity_id]
+
+
+@pytest.mark.parametrize("query", ["", "q=", "q=x&limit=0", f"q={'x' * 201}", "q=x&type=Not-A-Type"])
 def test_bad_search_is_a_400(api, user, query):
     api.force_authenticate(user)
 
@@ -587,7 +601,7 @@ def test_public_group_join_post_and_feed(api, user, django_capture_on_commit_cal
     assert not Follow.objects.filter(user=user, stream=group["stream"]).exists()
 
 
-def test_private_group_is_invisible_to_outsiders_and_only_admins_add_members(
+def test_private_group_content_is_invisible_to_outsiders_and_only_admins_add_members(
     api, user, django_capture_on_commit_callbacks
 ):
     from apps.social.services import group_create
@@ -596,9 +610,14 @@ def test_private_group_is_invisible_to_outsiders_and_only_admins_add_members(
     group = group_create(actor=owner, name="Board", is_private=True)
     api.force_authenticate(user)
 
-    assert [g["name"] for g in api.get("/api/v1/groups/").json()["orderedItems"]] == []
+    # Listed by name, so people can ask to join; everything inside stays members-only.
+    assert [(g["name"], g["member"]) for g in api.get("/api/v1/groups/").json()["orderedItems"]] == [
+        ("Board", False)
+    ]
     assert api.get(f"/api/v1/groups/{group.pk}/feed/").status_code == 404
-    assert api.post(f"/api/v1/groups/{group.pk}/members/", {}, format="json").status_code == 404
+    assert api.get(f"/api/v1/groups/{group.pk}/members/").status_code == 404
+    assert api.post(f"/api/v1/groups/{group.pk}/members/", {}, format="json").status_code == 202
+    assert not Membership.objects.filter(group=group, user=user).exists()
     assert (
         api.post("/api/v1/posts/", {"body": "hi", "stream": group.stream_key}, format="json").status_code
         == 400

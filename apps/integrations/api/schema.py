@@ -1,5 +1,7 @@
 """OpenAPI description of API-key authentication (registered on import by the views module)."""
 
+from typing import Any
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
@@ -14,3 +16,13 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "fh_live_…",
             "description": "An integration API key; each endpoint names the scopes it requires.",
         }
+
+
+class PrefixedApiKeyScheme(ApiKeyScheme):
+    """Outside the integration endpoints a key is documented only where the view accepts one."""
+
+    target_class = "apps.integrations.authentication.KeyOnlyIfPrefixedAuthentication"
+
+    def get_security_requirement(self, auto_schema: Any) -> dict | None:
+        scopes = getattr(auto_schema.view, "api_key_scopes", {})
+        return super().get_security_requirement(auto_schema) if auto_schema.method in scopes else None

@@ -13,21 +13,35 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.activity.api.errors import error_body
+from apps.activity import registry
 from apps.activity.models import Activity
 
 from ..authentication import ApiKeyAuthentication, ApiKeyRateThrottle, HasScopes
 from ..models import Scope
 from ..presenters import activity_to_as2
-from ..services.events import EventOutcome, event_ingest, event_ingest_batch
+from ..services.events import (
+    BATCH_KEY_PREFIX,
+    KEY_REUSED_DETAIL,
+    event_batch_ingest,
+    event_ingest,
+    request_hash,
+)
 from . import schema  # noqa: F401 (registers the authentication scheme)
-from .parsers import EVENT_PARSERS, PayloadTooLarge
+from .parsers import EVENT_PARSERS
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
     description="Makes a retry safe: the same key and body replay the first response (kept at least 24 h).",
+)
+
+BATCH_IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Makes a retry of the whole batch safe: the same key and body replay the first response; "
+    "each item's AS2 `id` still deduplicates that item on its own.",
 )
 
 EVENT_EXAMPLE = OpenApiExample(
@@ -47,8 +61,15 @@ EVENT_EXAMPLE = OpenApiExample(
 
 class AlreadyUsedKey(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "This Idempotency-Key was already used with a different request body."
+    default_detail = KEY_REUSED_DETAIL
     default_code = "idempotency_key_reused"
+
+
+def _idempotency_key(request: Request, limit: int = 255) -> str | None:
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and len(key) > limit:
+        raise exceptions.ValidationError({"Idempotency-Key": [f"At most {limit} characters."]})
+    return key
 
 
 class IntegrationApi(APIView):
@@ -58,32 +79,17 @@ class IntegrationApi(APIView):
     parser_classes = EVENT_PARSERS
     required_scopes: tuple[str, ...] = ()
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)
-        # Refuse an announced oversize body before reading a byte of it.
-        limit = settings.FEEDHUB_INTEGRATIONS[getattr(self, "body_limit_setting", "MAX_EVENT_BYTES")]
-        try:
-            announced = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            announced = 0
-        if announced > limit:
-            raise PayloadTooLarge(f"Request body exceeds {limit} bytes.")
-
 
 def _absolute(request: Request, body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "id": request.build_absolute_uri(body["id"])}
 
 
-def _outcome_item(request: Request, index: int, outcome: EventOutcome) -> dict[str, Any]:
-    item: dict[str, Any] = {"index": index, "status": outcome.status}
-    if outcome.errors is not None:
-        item.update(error_body("validation_error", "Invalid input.", outcome.errors))
-    elif outcome.error_code:
-        item.update(error_body(outcome.error_code, AlreadyUsedKey.default_detail))
-    else:
-        item["replayed"] = outcome.replayed
-        item["activity"] = _absolute(request, outcome.body or {})
-    return item
+def _absolute_batch(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    results = [
+        {**item, "activity": _absolute(request, item["activity"])} if "activity" in item else item
+        for item in body["results"]
+    ]
+    return {**body, "results": results}
 
 
 class EventCreateApi(IntegrationApi):
@@ -112,9 +118,7 @@ class EventCreateApi(IntegrationApi):
         },
     )
     def post(self, request: Request) -> Response:
-        key = request.headers.get("Idempotency-Key") or None
-        if key is not None and len(key) > 255:
-            raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        key = _idempotency_key(request)
         outcome = event_ingest(api_key=request.auth, data=request.data, idempotency_key=key)
         if outcome.errors is not None:
             raise exceptions.ValidationError(outcome.errors)
@@ -138,6 +142,7 @@ class EventBatchCreateApi(IntegrationApi):
     @extend_schema(
         operation_id="events_batch_create",
         request={"application/activity+json": OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT},
+        parameters=[BATCH_IDEMPOTENCY_HEADER],
         responses={
             200: OpenApiResponse(
                 OpenApiTypes.OBJECT,
@@ -146,6 +151,7 @@ class EventBatchCreateApi(IntegrationApi):
             ),
             400: OpenApiResponse(description="Not a collection, or too many items."),
             413: OpenApiResponse(description="Body too large."),
+            422: OpenApiResponse(description="Idempotency key reused with another body."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -162,18 +168,17 @@ class EventBatchCreateApi(IntegrationApi):
         limit = settings.FEEDHUB_INTEGRATIONS["MAX_BATCH_ITEMS"]
         if len(items) > limit:
             raise exceptions.ValidationError({path: [f"At most {limit} activities per batch."]})
-        outcomes = event_ingest_batch(api_key=request.auth, items=items)
-        results = [_outcome_item(request, index, outcome) for index, outcome in enumerate(outcomes)]
-        return Response(
-            {
-                "type": "OrderedCollection",
-                "totalItems": len(results),
-                "succeeded": sum(1 for o in outcomes if o.ok),
-                "failed": sum(1 for o in outcomes if not o.ok),
-                "results": results,
-            },
-            status=status.HTTP_200_OK,
+        outcome = event_batch_ingest(
+            api_key=request.auth,
+            items=items,
+            # Stored keys hold 255 characters, batch keys with their namespace prefix.
+            idempotency_key=_idempotency_key(request, limit=255 - len(BATCH_KEY_PREFIX)),
+            request_digest=request_hash(data),
         )
+        if outcome.error_code:
+            raise AlreadyUsedKey()
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        return Response(_absolute_batch(request, outcome.body or {}), status=outcome.status, headers=headers)
 
 
 class EventDetailApi(IntegrationApi):
@@ -189,7 +194,8 @@ class EventDetailApi(IntegrationApi):
             .filter(pk=activity_id, source_client=str(integration.pk))
             .first()
         )
-        if activity is None:
+        # What the integration posted is still subject to its owner's access (a record made private since).
+        if activity is None or not registry.visible_activities(request.user, [activity]):
             raise Http404
         body = _absolute(request, activity_to_as2(activity, integration))
         return Response(body, content_type="application/activity+json")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.activity import registry
 from apps.activity.models import Activity
-from apps.activity.services import ObjectRef, activity_publish
+from apps.activity.services import ObjectRef, PublishSpec, activity_publish_many
 from apps.activity.verbs import Source
 from apps.records.kinds import RECORD_MODELS
 
@@ -28,6 +28,7 @@ from ..presenters import activity_to_as2
 logger = logging.getLogger(__name__)
 
 EXTERNAL_KIND = "ext"
+KEY_REUSED_DETAIL = "This Idempotency-Key was already used with a different request body."
 # Activity.object_id holds "<integration id>:<external id>" for unmapped external objects.
 _OBJECT_ID_MAX = 64
 
@@ -164,14 +165,14 @@ def _prepare(resolver: _Resolver, parsed: ParsedActivity) -> _Prepared | dict[st
     return _Prepared(parsed=parsed, actor=actor, obj=obj, target=target, streams=streams)
 
 
-def _publish(integration: IntegrationApp, prepared: _Prepared, key: str | None) -> Activity:
+def _spec(integration: IntegrationApp, prepared: _Prepared, key: str | None) -> PublishSpec:
     parsed = prepared.parsed
     payload: dict[str, Any] = {"as2": {"extras": parsed.extras, "actor": parsed.actor.raw}}
     if parsed.as2_id:
         payload["as2"]["extras"]["feedhub:externalId"] = parsed.as2_id
     if parsed.content is not None:
         payload["content"] = parsed.content
-    return activity_publish(
+    return PublishSpec(
         actor=prepared.actor,
         verb=parsed.verb,
         obj=prepared.obj,
@@ -185,6 +186,10 @@ def _publish(integration: IntegrationApp, prepared: _Prepared, key: str | None) 
         idempotency_key=key,
         published=parsed.published,
     )
+
+
+def _publish(integration: IntegrationApp, prepared: _Prepared, key: str | None) -> Activity:
+    return activity_publish_many(specs=[_spec(integration, prepared, key)])[0]
 
 
 def _replay(integration: IntegrationApp, key: str, digest: str) -> EventOutcome | None:
@@ -264,12 +269,76 @@ def event_ingest(*, api_key: ApiKey, data: Any, idempotency_key: str | None = No
     return _ingest_one(integration, prepared, key, digest)
 
 
+@dataclass(frozen=True)
+class _Pending:
+    index: int
+    prepared: _Prepared
+    key: str | None
+    digest: str
+
+
+@dataclass(frozen=True)
+class _Known:
+    """A key already used: its first response, and its body's hash (empty once the record is purged)."""
+
+    status: int
+    body: dict[str, Any]
+    request_hash: str = ""
+
+    def replay_for(self, digest: str) -> EventOutcome:
+        if self.request_hash and self.request_hash != digest:
+            return EventOutcome(status=422, error_code="idempotency_key_reused")
+        return EventOutcome(status=self.status, body=self.body, replayed=True)
+
+
+def _known_keys(integration: IntegrationApp, keys: set[str]) -> dict[str, _Known]:
+    """Keys already used, in two queries (stored responses, then the activities of purged ones)."""
+    if not keys:
+        return {}
+    known = {
+        record.key: _Known(record.status_code, record.response, record.request_hash)
+        for record in IdempotencyRecord.objects.filter(integration=integration, key__in=keys)
+    }
+    purged = keys - set(known)
+    if purged:
+        for activity in Activity.objects.select_related("actor").filter(
+            source_client=str(integration.pk), idempotency_key__in=purged
+        ):
+            known[activity.idempotency_key or ""] = _Known(200, activity_to_as2(activity, integration))
+    return known
+
+
+def _insert_all(integration: IntegrationApp, pending: list[_Pending]) -> dict[int, EventOutcome]:
+    """One INSERT of the activities, one of their streams, one of the keys' stored responses."""
+    activities = activity_publish_many(specs=[_spec(integration, p.prepared, p.key) for p in pending])
+    outcomes: dict[int, EventOutcome] = {}
+    records = []
+    for item, activity in zip(pending, activities, strict=True):
+        body = activity_to_as2(activity, integration)
+        outcomes[item.index] = EventOutcome(status=201, body=body)
+        if item.key is not None:
+            records.append(
+                IdempotencyRecord(
+                    integration=integration,
+                    key=item.key,
+                    request_hash=item.digest,
+                    status_code=201,
+                    response=body,
+                )
+            )
+    IdempotencyRecord.objects.bulk_create(records)
+    return outcomes
+
+
 def event_ingest_batch(*, api_key: ApiKey, items: Sequence[Any]) -> list[EventOutcome]:
     """Publish many AS2 activities; one outcome per item, in order. A bad item sinks no other.
 
-    References are resolved in one query per kind for the whole batch, and everything commits in
-    one transaction (fan-out is scheduled per activity after it). Each item's AS2 `id` is its
-    idempotency key.
+    Set-based: references are resolved in one query per kind, known keys in one or two, and the
+    new activities, their streams and their keys' stored responses are one INSERT each, in one
+    transaction (fan-out is scheduled per activity after it). Each item's AS2 `id` is its
+    idempotency key; a key repeated inside the batch replays its first item. If a concurrent
+    request takes a key between the lookup and the insert, the batch falls back to item-by-item
+    writes, each in its own savepoint, where the unique index decides.
     """
     integration = api_key.integration
     outcomes: list[EventOutcome | None] = [None] * len(items)
@@ -281,14 +350,123 @@ def event_ingest_batch(*, api_key: ApiKey, items: Sequence[Any]) -> list[EventOu
             outcomes[index] = EventOutcome(status=400, errors=exc.fields)
     resolver = _Resolver(integration)
     resolver.load(list(parsed.values()))
+    pending: list[_Pending] = []
+    for index, item in parsed.items():
+        prepared = _prepare(resolver, item)
+        if isinstance(prepared, dict):
+            outcomes[index] = EventOutcome(status=400, errors=prepared)
+        else:
+            pending.append(_Pending(index, prepared, item.as2_id, request_hash(items[index])))
     with transaction.atomic():
-        for index, item in parsed.items():
-            prepared = _prepare(resolver, item)
-            if isinstance(prepared, dict):
-                outcomes[index] = EventOutcome(status=400, errors=prepared)
-                continue
-            outcomes[index] = _ingest_one(integration, prepared, item.as2_id, request_hash(items[index]))
+        known = _known_keys(integration, {p.key for p in pending if p.key is not None})
+        first_with_key: dict[str, _Pending] = {}
+        new: list[_Pending] = []
+        repeats: list[_Pending] = []
+        for item in pending:
+            if item.key is not None and item.key in known:
+                outcomes[item.index] = known[item.key].replay_for(item.digest)
+            elif item.key is not None and item.key in first_with_key:
+                repeats.append(item)
+            else:
+                if item.key is not None:
+                    first_with_key[item.key] = item
+                new.append(item)
+        try:
+            with transaction.atomic():
+                written = _insert_all(integration, new)
+        except IntegrityError:
+            written = {
+                item.index: _ingest_one(integration, item.prepared, item.key, item.digest) for item in new
+            }
+        for index, outcome in written.items():
+            outcomes[index] = outcome
+        for item in repeats:
+            first = first_with_key[item.key or ""]
+            if first.digest != item.digest:
+                outcomes[item.index] = EventOutcome(status=422, error_code="idempotency_key_reused")
+            else:
+                original = written[first.index]
+                outcomes[item.index] = (
+                    EventOutcome(status=original.status, body=original.body, replayed=True)
+                    if original.ok
+                    else original
+                )
     return [o for o in outcomes if o is not None]
+
+
+# Batch-level keys share the idempotency table with single events, in their own namespace.
+BATCH_KEY_PREFIX = "batch:"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """A whole batch's answer: the results collection, or a refused (reused) Idempotency-Key."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    error_code: str = ""
+    replayed: bool = False
+
+
+def _batch_body(outcomes: Sequence[EventOutcome]) -> dict[str, Any]:
+    results: list[dict[str, Any]] = []
+    for index, outcome in enumerate(outcomes):
+        item: dict[str, Any] = {"index": index, "status": outcome.status}
+        if outcome.errors is not None:
+            item.update(error="validation_error", detail="Invalid input.", fields=outcome.errors)
+        elif outcome.error_code:
+            item.update(error=outcome.error_code, detail=KEY_REUSED_DETAIL)
+        else:
+            item.update(replayed=outcome.replayed, activity=outcome.body or {})
+        results.append(item)
+    return {
+        "type": "OrderedCollection",
+        "totalItems": len(results),
+        "succeeded": sum(1 for o in outcomes if o.ok),
+        "failed": sum(1 for o in outcomes if not o.ok),
+        "results": results,
+    }
+
+
+def _batch_replay(integration: IntegrationApp, key: str, digest: str) -> BatchOutcome | None:
+    record = IdempotencyRecord.objects.filter(integration=integration, key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != digest:
+        return BatchOutcome(status=422, error_code="idempotency_key_reused")
+    return BatchOutcome(status=record.status_code, body=record.response, replayed=True)
+
+
+def event_batch_ingest(
+    *, api_key: ApiKey, items: Sequence[Any], idempotency_key: str | None = None, request_digest: str = ""
+) -> BatchOutcome:
+    """Ingest a batch (see `event_ingest_batch`) and build its results collection.
+
+    With a batch-level `Idempotency-Key` the whole response is remembered: the same key and body
+    replay it, creating nothing; the same key with another body is a 422. The key's row is inserted
+    first, in the batch's transaction, so a concurrent twin waits on its unique index until this
+    batch commits, then replays it.
+    """
+    if idempotency_key is None:
+        return BatchOutcome(status=200, body=_batch_body(event_ingest_batch(api_key=api_key, items=items)))
+    integration = api_key.integration
+    key = f"{BATCH_KEY_PREFIX}{idempotency_key}"
+    replay = _batch_replay(integration, key, request_digest)
+    if replay is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                integration=integration, key=key, request_hash=request_digest, status_code=200, response={}
+            )
+            body = _batch_body(event_ingest_batch(api_key=api_key, items=items))
+            IdempotencyRecord.objects.filter(pk=record.pk).update(response=body)
+    except IntegrityError:
+        replay = _batch_replay(integration, key, request_digest)
+        if replay is None:
+            raise
+        return replay
+    return BatchOutcome(status=200, body=body)
 
 
 def idempotency_records_purge(*, older_than_hours: int) -> int:

@@ -19,12 +19,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.activity import registry
+from apps.activity.deadletters import dead_letter_record
 from apps.activity.models import Activity
 
 from ..models import IntegrationApp, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from ..presenters import activity_to_as2
 from ..transport import UnsafeDestinationError, check_url, post_json
 
+# What a dead-lettered delivery replays with (see `webhook_redeliver_failed`).
+REPLAY_TASK = "apps.integrations.tasks.redeliver_failed_webhook_task"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a public prefix, not a secret)
 EVENT_TYPE = "activity.created"
 
@@ -173,9 +176,16 @@ def webhook_deliver(*, delivery_id: int) -> str:
     ).update(next_attempt_at=lease)
     if not claimed:
         return "skipped"
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("subscription__integration").get(pk=delivery_id)
     subscription = delivery.subscription
-    if not subscription.is_active:
+    activity = Activity.objects.filter(pk=delivery.activity_id).first()
+    # Access is checked again at each attempt: an owner who lost sight of the record since the
+    # delivery was owed (or between retries) is sent nothing about it.
+    if (
+        not subscription.is_active
+        or activity is None
+        or not registry.users_who_can_see(activity, [subscription.integration.owner_id])
+    ):
         delivery.status = WebhookDelivery.Status.CANCELLED
         delivery.save(update_fields=["status"])
         return delivery.status
@@ -210,6 +220,13 @@ def webhook_deliver(*, delivery_id: int) -> str:
         if delay is None:
             delivery.status = WebhookDelivery.Status.FAILED
             delivery.next_attempt_at = None
+            dead_letter_record(
+                key=f"webhook-delivery:{delivery.pk}",
+                task=REPLAY_TASK,
+                args=[delivery.pk],
+                error=f"gave up after {delivery.attempts} attempts; last: "
+                f"{result.status_code or ''} {result.error}".strip(),
+            )
         else:
             delivery.next_attempt_at = timezone.now() + delay
     with transaction.atomic():
@@ -237,6 +254,23 @@ def webhook_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
         deliver_webhook_task.delay_on_commit(delivery.pk)
     return delivery
+
+
+def webhook_redeliver_failed(*, delivery_id: int) -> bool:
+    """Replay of a dead-lettered delivery: a fresh retry schedule, if it is still failed.
+
+    Idempotent: only a delivery in `failed` is reset (a conditional update), so a replay of one
+    that was meanwhile redelivered by hand, or a second replay, does nothing.
+    """
+    from ..tasks import deliver_webhook_task
+
+    with transaction.atomic():
+        reset = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.FAILED).update(
+            status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        if reset:
+            deliver_webhook_task.delay_on_commit(delivery_id)
+    return bool(reset)
 
 
 def webhook_due_ids(*, limit: int = 1000) -> list[int]:

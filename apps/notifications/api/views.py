@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -114,6 +114,14 @@ def _stream_is_known(value: str) -> str:
     return value
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]", "example": "22:00"})
+class HourMinuteField(serializers.TimeField):
+    """A local time shown as `HH:MM` (not the RFC 3339 `time` the schema would otherwise promise)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class PreferencesSerializer(serializers.Serializer):
     channels = serializers.DictField(
         child=serializers.ChoiceField(choices=Channel.choices),
@@ -126,8 +134,8 @@ class PreferencesSerializer(serializers.Serializer):
         max_length=1000,
     )
     digest_frequency = serializers.ChoiceField(choices=DigestFrequency.choices, required=False)
-    quiet_start = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
-    quiet_end = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
+    quiet_start = HourMinuteField(required=False, allow_null=True)
+    quiet_end = HourMinuteField(required=False, allow_null=True)
     timezone = serializers.CharField(read_only=True)
 
     def validate_channels(self, value: dict[str, str]) -> dict[str, str]:

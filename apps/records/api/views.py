@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
+from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -24,7 +26,17 @@ from apps.activity.verbs import Source
 
 from .. import selectors, services
 from ..models import Brief, Client, Deal, TrackedRecord
-from .serializers import BriefInput, ClientInput, DealInput, RecordOutput, record_to_dict
+from .serializers import (
+    BriefInput,
+    ClientInput,
+    DealInput,
+    RecordOutput,
+    RecordPageOutput,
+    ShareInput,
+    ShareOutput,
+    record_to_dict,
+    share_to_dict,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,13 @@ def _source(request: Request) -> str:
 
 class _RecordApi(APIView):
     kind: str = ""
+    # What an integration API key needs here (keys acting as their integration's owner).
+    api_key_scopes = {
+        "GET": "records:read",
+        "POST": "records:write",
+        "PATCH": "records:write",
+        "DELETE": "records:write",
+    }
 
     @property
     def spec(self) -> RecordSpec:
@@ -75,7 +94,7 @@ class FollowRequest(serializers.Serializer):
 class RecordListCreateApi(_RecordApi):
     """List records of a kind (newest first, `?before=` cursor) or create one."""
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=RecordOutput(many=True))
+    @extend_schema(parameters=[FeedQuerySerializer], responses=RecordPageOutput)
     def get(self, request: Request) -> Response:
         query = parse_feed_query(request)
         limit = activity_selectors.clamp_limit(query.get("limit"))
@@ -101,7 +120,7 @@ class RecordListCreateApi(_RecordApi):
 
     @extend_schema(request=RECORD_INPUT, responses={201: RecordOutput})
     def post(self, request: Request) -> Response:
-        data = self.spec.input(data=request.data)
+        data = self.spec.input(data=request.data, context={"viewer": request.user})
         data.is_valid(raise_exception=True)
         record = self.spec.create(actor=request.user, data=data.validated_data, source=_source(request))
         return Response(record_to_dict(record, following=True), status=status.HTTP_201_CREATED)
@@ -120,11 +139,18 @@ class RecordDetailApi(_RecordApi):
     @extend_schema(request=RECORD_INPUT, responses=RecordOutput)
     def patch(self, request: Request, pk: int) -> Response:
         record = self.get_record(request, pk)
-        data = self.spec.input(data=request.data, partial=True)
+        data = self.spec.input(data=request.data, partial=True, context={"viewer": request.user})
         data.is_valid(raise_exception=True)
-        record = services.record_update(
-            record=record, actor=request.user, data=data.validated_data, source=_source(request)
-        )
+        fields = dict(data.validated_data)
+        visibility = fields.pop("visibility", None)
+        with transaction.atomic():
+            if visibility is not None:
+                record = services.record_visibility_set(
+                    record=record, actor=request.user, visibility=visibility, source=_source(request)
+                )
+            record = services.record_update(
+                record=record, actor=request.user, data=fields, source=_source(request)
+            )
         following = activity_selectors.follow_get(user=request.user, stream=record.stream_key)
         return Response(record_to_dict(record, following=following is not None))
 
@@ -157,4 +183,77 @@ class RecordFollowApi(_RecordApi):
     def delete(self, request: Request, pk: int) -> Response:
         record = self.get_record(request, pk)
         follow_delete(user=request.user, stream=record.stream_key)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _grantees(body: ShareInput, viewer) -> tuple[list, list]:
+    """The people and groups a share request names; unknown (or invisible) ones are a 400."""
+    from apps.accounts.models import User
+    from apps.activity import registry
+    from apps.social.models import Group
+
+    user_ids = body.validated_data.get("users", [])
+    group_ids = body.validated_data.get("groups", [])
+    users = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    visible_groups = registry.kind_for("group").visible_object_ids(viewer, [str(i) for i in group_ids])
+    groups = list(Group.objects.filter(pk__in=[int(i) for i in visible_groups]))
+    errors = {}
+    if missing := sorted(set(user_ids) - {u.pk for u in users}):
+        errors["users"] = [f"No active person with id {i}." for i in missing]
+    if missing := sorted(set(group_ids) - {g.pk for g in groups}):
+        errors["groups"] = [f"No group with id {i}." for i in missing]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return users, groups
+
+
+class RecordSharesApi(_RecordApi):
+    """Who a record is shared with (GET), or share it with more people and groups (POST; owner or admin).
+
+    A private record is visible to its owner, admins and whoever it is shared with (README, "Visibility").
+    """
+
+    @extend_schema(responses=ShareOutput(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        record = self.get_record(request, pk)
+        return Response({"orderedItems": [share_to_dict(s) for s in selectors.share_list(record=record)]})
+
+    @extend_schema(request=ShareInput, responses={201: ShareOutput(many=True)})
+    def post(self, request: Request, pk: int) -> Response:
+        record = self.get_record(request, pk)
+        body = ShareInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        users, groups = _grantees(body, request.user)
+        services.record_share(
+            record=record, actor=request.user, users=users, groups=groups, source=_source(request)
+        )
+        return Response(
+            {"orderedItems": [share_to_dict(s) for s in selectors.share_list(record=record)]},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class RecordShareDeleteApi(_RecordApi):
+    """Stop sharing a record with one person (`users`) or group (`groups`); owner or admin."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, pk: int, grantee: str, grantee_id: int) -> Response:
+        record = self.get_record(request, pk)
+        share = next(
+            (
+                s
+                for s in selectors.share_list(record=record)
+                if (s.user_id if grantee == "users" else s.group_id) == grantee_id
+            ),
+            None,
+        )
+        if share is None:
+            raise Http404
+        services.record_unshare(
+            record=record,
+            actor=request.user,
+            users=[share.user] if share.user_id else [],
+            groups=[share.group] if share.group_id else [],
+            source=_source(request),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -13,11 +13,50 @@ from ..models import Comment, Post
 BODY_MAX = 20000
 
 
+class PollInput(serializers.Serializer):
+    choices = serializers.ListField(
+        child=serializers.CharField(max_length=200), min_length=2, max_length=10, help_text="2 to 10 choices."
+    )
+    closes_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When voting ends (ISO 8601); open until closed if omitted.",
+    )
+
+
 class PostInput(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX, help_text="Markdown; @username mentions, #topics.")
     stream = serializers.CharField(
         max_length=100, help_text='Where to post: "deal:42", "user:3", "topic:pricing".'
     )
+    is_question = serializers.BooleanField(
+        required=False, default=False, help_text="A question: its asker can mark one comment the best answer."
+    )
+    poll = PollInput(required=False, help_text="Attach a poll.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("is_question") and attrs.get("poll"):
+            raise serializers.ValidationError({"poll": "A question cannot also be a poll."})
+        return attrs
+
+
+class VoteInput(serializers.Serializer):
+    choice = serializers.IntegerField(min_value=0, max_value=9, help_text="The choice's position, from 0.")
+
+
+class BestAnswerInput(serializers.Serializer):
+    comment = serializers.IntegerField(min_value=1, help_text="The answering comment's id.")
+
+
+class JoinDecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+
+
+class AutoFollowInput(serializers.Serializer):
+    create = serializers.BooleanField(required=False, help_text="Follow records I create.")
+    own = serializers.BooleanField(required=False, help_text="Follow records I own (created or assigned).")
+    comment = serializers.BooleanField(required=False, help_text="Follow what I comment on.")
+    mention = serializers.BooleanField(required=False, help_text="Follow threads I am mentioned in.")
 
 
 class BodyInput(serializers.Serializer):
@@ -45,14 +84,22 @@ class SearchQuery(serializers.Serializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=50)
 
 
+class PeopleSearchQuery(SearchQuery):
+    stream = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="The feed being written on (deal:42): only people who may see it are suggested.",
+    )
+
+
 class CommentsQuery(serializers.Serializer):
     after = serializers.IntegerField(required=False, min_value=1, help_text="Cursor: comments after this id.")
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
 
-def post_to_dict(post: Post) -> dict[str, Any]:
+def post_to_dict(post: Post, *, poll: dict[str, Any] | None = None) -> dict[str, Any]:
     deleted = post.deleted_at is not None
-    return {
+    data = {
         "id": post.pk,
         "type": "post",
         "stream": post.stream,
@@ -63,7 +110,12 @@ def post_to_dict(post: Post) -> dict[str, Any]:
         "created_at": post.created_at.isoformat(),
         "edited_at": post.edited_at.isoformat() if post.edited_at else None,
         "deleted": deleted,
+        "is_question": post.is_question,
+        "best_answer": post.best_answer_id,
     }
+    if poll is not None:
+        data["poll"] = poll
+    return data
 
 
 def comment_to_dict(comment: Comment, *, liked: bool | None = None) -> dict[str, Any]:
@@ -98,6 +150,25 @@ class PostOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     edited_at = serializers.DateTimeField(allow_null=True)
     deleted = serializers.BooleanField()
+    is_question = serializers.BooleanField()
+    best_answer = serializers.IntegerField(allow_null=True, help_text="The best answer's comment id.")
+    poll = serializers.DictField(required=False)
+
+
+class PollChoiceOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    label = serializers.CharField()
+    votes = serializers.IntegerField()
+
+
+class PollOutput(serializers.Serializer):
+    """Schema only: a poll's state, as in feed items' `poll`."""
+
+    choices = PollChoiceOutput(many=True)
+    votes = serializers.IntegerField()
+    closes_at = serializers.DateTimeField(allow_null=True)
+    closed = serializers.BooleanField()
+    my_vote = serializers.IntegerField(allow_null=True)
 
 
 class CommentOutput(serializers.Serializer):

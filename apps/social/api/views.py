@@ -6,6 +6,7 @@ import zoneinfo
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -19,7 +20,6 @@ from apps.activity import selectors as activity_selectors
 from apps.activity.api.pagination import (
     FeedFilterQuerySerializer,
     FeedPageSerializer,
-    FeedQuerySerializer,
     feed_page_response,
     hydrated_items,
     parse_feed_query,
@@ -30,18 +30,25 @@ from apps.activity.verbs import Source
 
 from .. import selectors, services
 from ..kinds import MENTION
-from ..models import ActivityCounts
+from ..models import ActivityCounts, Comment, GroupJoinRequest
+from ..services import autofollow, polls, questions
 from .serializers import (
+    AutoFollowInput,
+    BestAnswerInput,
     BodyInput,
     CommentOutput,
     CommentPageOutput,
     CommentsQuery,
     FollowInput,
+    JoinDecisionInput,
     PeopleOutput,
+    PeopleSearchQuery,
+    PollOutput,
     PostInput,
     PostOutput,
     SearchQuery,
     StreamInput,
+    VoteInput,
     comment_to_dict,
     post_to_dict,
 )
@@ -67,8 +74,20 @@ class PostCreateApi(APIView):
     @extend_schema(request=PostInput, responses={201: PostOutput})
     def post(self, request: Request) -> Response:
         data = _valid(PostInput, request.data)
-        post = services.post_create(author=request.user, source=_source(request), **data)
-        return Response(post_to_dict(post), status=status.HTTP_201_CREATED)
+        poll = data.pop("poll", None)
+        post = services.post_create(
+            author=request.user,
+            source=_source(request),
+            poll_choices=poll["choices"] if poll else None,
+            poll_closes_at=poll.get("closes_at") if poll else None,
+            **data,
+        )
+        return Response(_post_json(post, request), status=status.HTTP_201_CREATED)
+
+
+def _post_json(post: Any, request: Request) -> dict[str, Any]:
+    poll = selectors.poll_state(post_ids=[post.pk], viewer=request.user).get(post.pk)
+    return post_to_dict(post, poll=poll)
 
 
 class PostDetailApi(APIView):
@@ -76,18 +95,79 @@ class PostDetailApi(APIView):
 
     @extend_schema(responses=PostOutput)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(post_to_dict(selectors.access_post(viewer=request.user, post_id=pk)))
+        return Response(_post_json(selectors.access_post(viewer=request.user, post_id=pk), request))
 
     @extend_schema(request=BodyInput, responses=PostOutput)
     def patch(self, request: Request, pk: int) -> Response:
         post = selectors.access_post(viewer=request.user, post_id=pk)
         data = _valid(BodyInput, request.data)
-        return Response(post_to_dict(services.post_update(post=post, actor=request.user, body=data["body"])))
+        post = services.post_update(post=post, actor=request.user, body=data["body"])
+        return Response(_post_json(post, request))
 
     @extend_schema(request=None, responses=PostOutput)
     def delete(self, request: Request, pk: int) -> Response:
         post = selectors.access_post(viewer=request.user, post_id=pk)
-        return Response(post_to_dict(services.post_delete(post=post, actor=request.user)))
+        return Response(_post_json(services.post_delete(post=post, actor=request.user), request))
+
+
+def _poll_json(post_id: int, request: Request) -> dict[str, Any]:
+    state = selectors.poll_state(post_ids=[post_id], viewer=request.user).get(post_id)
+    if state is None:
+        raise Http404
+    return state
+
+
+class PollApi(APIView):
+    """A poll's tallies, whether it is closed, and my vote (a post I may see, or 404)."""
+
+    @extend_schema(responses=PollOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        post = selectors.access_post(viewer=request.user, post_id=pk)
+        return Response(_poll_json(post.pk, request))
+
+
+class PollVoteApi(APIView):
+    """Vote (`{"choice": 0}`), or move my vote to another choice while the poll is open."""
+
+    @extend_schema(request=VoteInput, responses=PollOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        post = selectors.access_post(viewer=request.user, post_id=pk)
+        data = _valid(VoteInput, request.data)
+        polls.poll_vote(post=post, user=request.user, choice=data["choice"])
+        return Response(_poll_json(post.pk, request))
+
+
+class PollCloseApi(APIView):
+    """Close a poll now (its author or staff); voters are notified (`poll_closed`)."""
+
+    @extend_schema(request=None, responses=PollOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        post = selectors.access_post(viewer=request.user, post_id=pk)
+        state = _poll_json(post.pk, request)
+        if request.user.pk != post.author_id and not request.user.is_staff:
+            raise PermissionDenied
+        if not state["closed"]:
+            polls.poll_close(post=post, actor=request.user)
+        return Response(_poll_json(post.pk, request))
+
+
+class BestAnswerApi(APIView):
+    """Mark (PUT `{"comment": id}`) or unmark (DELETE) a question's best answer: the asker or staff."""
+
+    @extend_schema(request=BestAnswerInput, responses=PostOutput)
+    def put(self, request: Request, pk: int) -> Response:
+        post = selectors.access_post(viewer=request.user, post_id=pk)
+        data = _valid(BestAnswerInput, request.data)
+        comment = Comment.objects.select_related("author").filter(pk=data["comment"]).first()
+        if comment is None:
+            raise serializers.ValidationError({"comment": ["No such comment."]})
+        post = questions.best_answer_choose(post=post, comment=comment, actor=request.user)
+        return Response(_post_json(post, request))
+
+    @extend_schema(request=None, responses=PostOutput)
+    def delete(self, request: Request, pk: int) -> Response:
+        post = selectors.access_post(viewer=request.user, post_id=pk)
+        return Response(_post_json(questions.best_answer_clear(post=post, actor=request.user), request))
 
 
 class ActivityCommentsApi(APIView):
@@ -205,10 +285,13 @@ class CommentLikersApi(APIView):
 class PeopleSearchApi(APIView):
     """People whose username or name starts with `q`: @mention autocomplete."""
 
-    @extend_schema(parameters=[SearchQuery], responses=PeopleOutput)
+    @extend_schema(parameters=[PeopleSearchQuery], responses=PeopleOutput)
     def get(self, request: Request) -> Response:
-        query = _valid(SearchQuery, request.query_params)
-        return Response(_people(selectors.people_search(q=query.get("q", ""))))
+        query = _valid(PeopleSearchQuery, request.query_params)
+        stream = query.get("stream")
+        if stream is not None and not activity_selectors.stream_visible(viewer=request.user, stream=stream):
+            raise Http404
+        return Response(_people(selectors.people_search(q=query.get("q", ""), stream=stream)))
 
 
 class PersonFeedApi(APIView):
@@ -342,18 +425,47 @@ class StreamFollowersApi(APIView):
         )
 
 
-class SearchQueryInput(FeedQuerySerializer):
+class SearchQueryInput(FeedFilterQuerySerializer):
     q = serializers.CharField(max_length=200, help_text="Words to find in posts and comments.")
+    sort = serializers.ChoiceField(
+        choices=["newest", "relevance"], required=False, default="newest", help_text="Order of results."
+    )
+    rank_before = serializers.IntegerField(
+        required=False, min_value=0, help_text="Relevance cursor: given with `before` by the previous page."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "rank_before" in attrs and ("before" not in attrs or attrs["sort"] != "relevance"):
+            raise serializers.ValidationError({"rank_before": "Only with sort=relevance and before."})
+        return attrs
 
 
 class SearchApi(APIView):
-    """Full-text search over the posts and comments I may see, newest first."""
+    """Full-text search over the posts and comments I may see, newest or most relevant first.
+
+    Feed filters apply.
+
+    `totalItems` counts only matches I may see (`totalItemsExact` is false past 1,000 matches).
+    """
 
     @extend_schema(parameters=[SearchQueryInput], responses=FeedPageSerializer)
     def get(self, request: Request) -> Response:
         query = _valid(SearchQueryInput, request.query_params)
-        page = selectors.search_feed(viewer=request.user, **query)
-        return Response(feed_page_response(request, page))
+        found = selectors.search_feed(
+            viewer=request.user,
+            q=query["q"],
+            sort=query["sort"],
+            rank_before=query.get("rank_before"),
+            **parse_feed_query(request),
+        )
+        body = feed_page_response(request, found.page)
+        if found.next_rank is not None:
+            params = {k: v for k, v in request.query_params.items() if k not in ("before", "rank_before")}
+            params.update(before=found.page.next_cursor, rank_before=found.next_rank)
+            body["next"] = f"{request.build_absolute_uri(request.path)}?{urlencode(params)}"
+            body["nextRank"] = found.next_rank
+        body.update(totalItems=found.total, totalItemsExact=found.total_exact)
+        return Response(body)
 
 
 class ProfileInput(serializers.Serializer):
@@ -452,7 +564,12 @@ class GroupListCreateApi(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
         groups = selectors.group_list(viewer=request.user)
-        return Response({"orderedItems": [group_to_dict(g) for g in groups], "totalItems": len(groups)})
+        return Response(
+            {
+                "orderedItems": [group_to_dict(g, member=member) for g, member in groups],
+                "totalItems": len(groups),
+            }
+        )
 
     @extend_schema(request=GroupInput, responses={201: dict})
     def post(self, request: Request) -> Response:
@@ -481,10 +598,16 @@ class GroupMembersApi(APIView):
             return request.user
         return person_get(viewer=request.user, pk=data["user"])
 
-    @extend_schema(request=MemberInput, responses={200: dict})
+    @extend_schema(request=MemberInput, responses={200: dict, 202: dict})
     def post(self, request: Request, pk: int) -> Response:
+        target = self._target(request)
+        if target.pk == request.user.pk:
+            joined = services.group_join(group=selectors.group_get_listed(group_id=pk), user=request.user)
+            if isinstance(joined, GroupJoinRequest):
+                return Response(join_request_to_dict(joined), status=status.HTTP_202_ACCEPTED)
+            return Response({"group": pk, "user": joined.user_id, "role": joined.role})
         group = selectors.access_group(viewer=request.user, group_id=pk)
-        membership = services.membership_add(group=group, user=self._target(request), actor=request.user)
+        membership = services.membership_add(group=group, user=target, actor=request.user)
         return Response({"group": group.pk, "user": membership.user_id, "role": membership.role})
 
     @extend_schema(request=MemberInput, responses={204: None})
@@ -503,3 +626,61 @@ class GroupFeedApi(APIView):
         query = parse_feed_query(request)
         page = activity_selectors.stream_feed(stream=group.stream_key, viewer=request.user, **query)
         return Response(feed_page_response(request, page))
+
+
+def join_request_to_dict(join_request: GroupJoinRequest) -> dict[str, Any]:
+    return {
+        "id": join_request.pk,
+        "group": join_request.group_id,
+        "user": person_to_dict(join_request.user),
+        "status": join_request.status,
+        "created_at": join_request.created_at.isoformat(),
+    }
+
+
+class GroupJoinRequestsApi(APIView):
+    """Pending requests to join a private group (its admins and staff only; others get 404)."""
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, pk: int) -> Response:
+        group = selectors.access_group(viewer=request.user, group_id=pk)
+        if not services.is_group_admin(group, request.user):
+            raise Http404
+        pending = selectors.join_requests_pending(group=group)
+        return Response(
+            {"orderedItems": [join_request_to_dict(r) for r in pending], "totalItems": len(pending)}
+        )
+
+
+class GroupJoinRequestDecisionApi(APIView):
+    """Approve or reject a request to join (`{"decision": "approve"}`); approval adds and tells the person."""
+
+    @extend_schema(request=JoinDecisionInput, responses={200: dict})
+    def post(self, request: Request, pk: int, request_id: int) -> Response:
+        group = selectors.access_group(viewer=request.user, group_id=pk)
+        join_request = (
+            GroupJoinRequest.objects.select_related("group", "user")
+            .filter(pk=request_id, group=group)
+            .first()
+        )
+        if join_request is None or not services.is_group_admin(group, request.user):
+            raise Http404
+        data = _valid(JoinDecisionInput, request.data)
+        decided = services.join_request_decide(
+            join_request=join_request, actor=request.user, approve=data["decision"] == "approve"
+        )
+        return Response(join_request_to_dict(decided))
+
+
+class AutoFollowApi(APIView):
+    """My auto-follow rules (all on by default); PUT changes the rules it names."""
+
+    @extend_schema(responses=AutoFollowInput)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.auto_follow_get(user=request.user))
+
+    @extend_schema(request=AutoFollowInput, responses=AutoFollowInput)
+    def put(self, request: Request) -> Response:
+        data = _valid(AutoFollowInput, request.data)
+        autofollow.auto_follow_update(user=request.user, rules=data)
+        return Response(selectors.auto_follow_get(user=request.user))

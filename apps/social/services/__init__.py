@@ -5,25 +5,46 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from apps.accounts.models import User
 from apps.activity import registry
 from apps.activity.models import Activity
 from apps.activity.selectors import stream_visible
-from apps.activity.services import ObjectRef, activity_publish, follow_delete, follow_ensure
+from apps.activity.services import (
+    ObjectRef,
+    activity_add_streams,
+    activity_publish,
+    follow_auto,
+    follow_delete,
+    follow_ensure,
+)
 from apps.activity.tracking import apply_changes
 from apps.activity.verbs import Source, Verb
+from apps.notifications.reasons import Reason
 
-from .kinds import MENTION
-from .models import ActivityCounts, Bookmark, Comment, CommentLike, Group, Like, Membership, Post, Topic
-from .rendering import mentioned_usernames, render_markdown, topic_slugs
+from ..kinds import MENTION
+from ..models import (
+    ActivityCounts,
+    Bookmark,
+    Comment,
+    CommentLike,
+    Group,
+    GroupJoinRequest,
+    Like,
+    Membership,
+    Post,
+    Topic,
+)
+from ..rendering import excerpt, mentioned_usernames, render_markdown, topic_slugs
+from .notify import tell
+from .polls import poll_attach
 
 # Streams one cannot post on directly: posts and comments are threads, mentions are delivery.
 NOT_POSTABLE = {"post", "comment", MENTION}
@@ -69,8 +90,25 @@ def _any_of(usernames: list[str]) -> str:
     return "^(" + "|".join(re.escape(u) for u in usernames) + ")$"
 
 
-def _excerpt(body: str) -> str:
-    return Truncator(" ".join(body.split())).chars(80)
+def _mentions_deliver(*, activity: Activity, people: list[User], thread: str) -> None:
+    """Tell mentioned people who may see `activity`, and make them follow the thread (their
+    `mention` auto-follow rule permitting), so replies reach them."""
+    told = tell(reason=Reason.MENTIONED, user_ids=[u.pk for u in people], activity=activity, target=thread)
+    if told:
+        follow_auto(user_ids=told, stream=thread, rule="mention")
+
+
+def _rewrite(item: Post | Comment, *, body: str, what: str) -> list[User]:
+    """Save a new body on a live post or comment; returns the people it mentions for the first time."""
+    if item.deleted_at is not None:
+        raise ValidationError({"non_field_errors": f"This {what} was deleted."})
+    if not body.strip():
+        raise ValidationError({"body": f"A {what} needs some text."})
+    rendered = _render(body, actor=item.author)
+    before = set(mentioned_usernames(item.body))
+    item.body, item.body_html, item.edited_at = body, rendered.html, timezone.now()
+    item.save(update_fields=["body", "body_html", "edited_at"])
+    return [u for u in rendered.mentioned if u.username.lower() not in before]
 
 
 def _require_author_or_staff(actor: User, author_id: int) -> None:
@@ -78,13 +116,25 @@ def _require_author_or_staff(actor: User, author_id: int) -> None:
         raise PermissionDenied
 
 
-def post_create(*, author: User, stream: str, body: str, source: str = Source.WEB) -> Post:
+def post_create(
+    *,
+    author: User,
+    stream: str,
+    body: str,
+    source: str = Source.WEB,
+    is_question: bool = False,
+    poll_choices: list[str] | None = None,
+    poll_closes_at: datetime | None = None,
+) -> Post:
     """Post Markdown on a stream the author may see; emits `Create` of a `post`.
 
     The activity targets the stream's object, so the stream's followers receive it and only
     those who may see that object do. Mentioned people and followers of the named #topics
-    receive it too. The author follows the post, so replies reach them.
-    Raises ValidationError for an empty body or a stream that is unknown, invisible or not postable.
+    receive it too; mentioned people are notified (`mentioned`). The author follows the post,
+    so replies reach them. A post may be a question (answers are comments; one can be marked
+    best) or carry a poll (2-10 `poll_choices`, optionally closing at `poll_closes_at`).
+    Raises ValidationError for an empty body, a bad poll, or a stream that is unknown,
+    invisible or not postable.
     """
     if not body.strip():
         raise ValidationError({"body": "A post needs some text."})
@@ -95,12 +145,16 @@ def post_create(*, author: User, stream: str, body: str, source: str = Source.WE
     target_name = kind.name(object_id) if kind else ""
     with transaction.atomic():
         rendered = _render(body, actor=author)
-        post = Post.objects.create(author=author, stream=stream, body=body, body_html=rendered.html)
+        post = Post.objects.create(
+            author=author, stream=stream, body=body, body_html=rendered.html, is_question=is_question
+        )
+        if poll_choices is not None:
+            poll_attach(post=post, choices=poll_choices, closes_at=poll_closes_at)
         where = "" if stream == author.stream_key else f" on {target_name or stream}"
         post.activity = activity_publish(
             actor=author,
             verb=Verb.CREATE,
-            obj=ObjectRef(type="post", id=str(post.pk), name=_excerpt(body)),
+            obj=ObjectRef(type="post", id=str(post.pk), name=excerpt(body)),
             target=ObjectRef(type=prefix, id=object_id, name=target_name),
             summary=f"{author.display_name} posted{where}",
             streams=rendered.streams,
@@ -109,25 +163,27 @@ def post_create(*, author: User, stream: str, body: str, source: str = Source.WE
         )
         post.save(update_fields=["activity"])
         follow_ensure(user=author, stream=post.stream_key)
+        _mentions_deliver(activity=post.activity, people=rendered.mentioned, thread=post.stream_key)
     return post
 
 
 def post_update(*, post: Post, actor: User, body: str) -> Post:
     """Edit a post (its author, or staff). The activity is append-only: feeds show the new body.
 
-    People first mentioned in an edit are linked but not notified (no new activity is emitted).
+    People first mentioned by this edit (not those already mentioned) are notified, the post is
+    added to their "mentions" feed, and they follow the thread; no new activity is emitted.
     """
     _require_author_or_staff(actor, post.author_id)
-    if post.deleted_at is not None:
-        raise ValidationError({"non_field_errors": "This post was deleted."})
-    if not body.strip():
-        raise ValidationError({"body": "A post needs some text."})
     with transaction.atomic():
-        post.body = body
-        post.body_html = _render(body, actor=post.author).html
-        post.edited_at = timezone.now()
-        post.save(update_fields=["body", "body_html", "edited_at"])
+        added = _rewrite(post, body=body, what="post")
+        if added and post.activity is not None:
+            _mentions_added(activity=post.activity, people=added, thread=post.stream_key)
     return post
+
+
+def _mentions_added(*, activity: Activity, people: list[User], thread: str) -> None:
+    activity_add_streams(activity=activity, streams=[f"{MENTION}:{u.pk}" for u in people])
+    _mentions_deliver(activity=activity, people=people, thread=thread)
 
 
 def post_delete(*, post: Post, actor: User) -> Post:
@@ -151,7 +207,10 @@ def comment_create(*, author: User, activity: Activity, body: str, source: str =
     """Comment on an activity the author may see (the caller checks); emits `Create` of a `comment`.
 
     The comment activity targets what was commented on (`post:5`, `deal:42`), so that thread's
-    followers receive it; commenting on a post follows it. Comments on comments are refused.
+    followers receive it; the commenter follows what they commented on (a post's thread or a
+    record; their `comment` auto-follow rule permitting). Mentioned people are notified
+    (`mentioned`), and a post's author (`commented`) unless they muted the thread.
+    Comments on comments are refused.
     """
     if activity.object_type == "comment":
         raise ValidationError({"non_field_errors": "Reply to the post or change, not to a comment."})
@@ -161,32 +220,48 @@ def comment_create(*, author: User, activity: Activity, body: str, source: str =
         rendered = _render(body, actor=author)
         comment = Comment.objects.create(activity=activity, author=author, body=body, body_html=rendered.html)
         _counts_add(activity.pk, comments=1)
-        activity_publish(
+        published = activity_publish(
             actor=author,
             verb=Verb.CREATE,
-            obj=ObjectRef(type="comment", id=str(comment.pk), name=_excerpt(body)),
+            obj=ObjectRef(type="comment", id=str(comment.pk), name=excerpt(body)),
             target=ObjectRef(type=activity.object_type, id=activity.object_id, name=activity.object_name),
             summary=f"{author.display_name} commented on {activity.object_name or activity.object_stream}",
             streams=rendered.streams,
             payload={"content": rendered.html, "in_reply_to": activity.pk},
             source=source,
         )
+        thread = activity.object_stream
+        if activity.object_type not in ("user", "group"):
+            follow_auto(user_ids=[author.pk], stream=thread, rule="comment")
+        _mentions_deliver(activity=published, people=rendered.mentioned, thread=thread)
         if activity.object_type == "post":
-            follow_ensure(user=author, stream=activity.object_stream)
+            post_author = Post.objects.filter(pk=int(activity.object_id)).values_list("author_id", flat=True)
+            tell(
+                reason=Reason.COMMENTED,
+                user_ids=list(post_author),
+                activity=published,
+                target=thread,
+                thread_mute=True,
+            )
     return comment
 
 
 def comment_update(*, comment: Comment, actor: User, body: str) -> Comment:
-    """Edit a comment (its author, or staff)."""
+    """Edit a comment (its author, or staff); people first mentioned by this edit are notified."""
     _require_author_or_staff(actor, comment.author_id)
-    if comment.deleted_at is not None:
-        raise ValidationError({"non_field_errors": "This comment was deleted."})
-    if not body.strip():
-        raise ValidationError({"body": "A comment needs some text."})
-    comment.body = body
-    comment.body_html = _render(body, actor=comment.author).html
-    comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "edited_at"])
+    with transaction.atomic():
+        added = _rewrite(comment, body=body, what="comment")
+        if added:
+            own = Activity.objects.filter(
+                object_type="comment", object_id=str(comment.pk), verb=Verb.CREATE
+            ).first()
+            thread = (
+                Activity.objects.filter(pk=comment.activity_id)
+                .values_list("object_type", "object_id")
+                .first()
+            )
+            if own is not None and thread is not None:
+                _mentions_added(activity=own, people=added, thread=":".join(thread))
     return comment
 
 
@@ -204,12 +279,36 @@ def comment_delete(*, comment: Comment, actor: User) -> Comment:
 
 
 def like_create(*, user: User, activity: Activity) -> bool:
-    """Like an activity (a post, a change); idempotent. Returns whether a new like was recorded."""
+    """Like an activity (a post, a change); idempotent. Returns whether a new like was recorded.
+
+    A new like tells whoever did the liked activity (`liked`, aggregated per item while unread:
+    "Ann and 3 others liked …") through a record-only `Like` activity, which no feed shows.
+    """
     with transaction.atomic():
         _, created = Like.objects.get_or_create(user=user, activity=activity)
         if created:
             _counts_add(activity.pk, likes=1)
+            _like_tell(user=user, liked=activity)
     return created
+
+
+def _like_tell(*, user: User, liked: Activity) -> None:
+    if liked.actor_id is None or liked.actor_id == user.pk:
+        return
+    name = liked.object_name or liked.object_stream
+    what = f"your post “{name}”" if liked.object_type == "post" else f"“{name}”"
+    like = activity_publish(
+        actor=user,
+        verb=Verb.LIKE,
+        obj=ObjectRef(type=liked.object_type, id=liked.object_id, name=liked.object_name),
+        target=ObjectRef(type=liked.target_type, id=liked.target_id, name=liked.target_name)
+        if liked.target_type
+        else None,
+        summary=f"{user.display_name} liked {what}",
+        payload={"liked_activity": liked.pk},
+        record_only=True,
+    )
+    tell(reason=Reason.LIKED, user_ids=[liked.actor_id], activity=like, target=liked.object_stream)
 
 
 def like_delete(*, user: User, activity: Activity) -> bool:
@@ -303,7 +402,7 @@ def activity_share(
     with transaction.atomic():
         rendered = _render(body, actor=actor) if body.strip() else None
         where = "" if stream == actor.stream_key else f" on {target_name or stream}"
-        return activity_publish(
+        shared = activity_publish(
             actor=actor,
             verb=Verb.ANNOUNCE,
             obj=ObjectRef(type=activity.object_type, id=activity.object_id, name=activity.object_name),
@@ -313,6 +412,9 @@ def activity_share(
             payload={"content": rendered.html if rendered else None, "shared_activity": activity.pk},
             source=source,
         )
+        if rendered:
+            tell(reason=Reason.MENTIONED, user_ids=[u.pk for u in rendered.mentioned], activity=shared)
+    return shared
 
 
 def group_create(*, actor: User, name: str, description: str = "", is_private: bool = False) -> Group:
@@ -332,7 +434,7 @@ def group_create(*, actor: User, name: str, description: str = "", is_private: b
     return group
 
 
-def _is_group_admin(group: Group, user: User) -> bool:
+def is_group_admin(group: Group, user: User) -> bool:
     return (
         user.is_staff
         or Membership.objects.filter(group=group, user=user, role=Membership.Role.ADMIN).exists()
@@ -343,22 +445,83 @@ def membership_add(*, group: Group, user: User, actor: User) -> Membership:
     """Add `user` to a group and make them follow it; idempotent.
 
     Anyone may join a public group themselves; private groups take members only from their
-    admins (or staff), as does adding someone else.
+    admins (or staff), as does adding someone else (others ask: `join_request_create`).
+    Someone added by another person is told (`group_added`) through an `Add` activity.
     """
     needs_admin = group.is_private or actor.pk != user.pk
-    if needs_admin and not _is_group_admin(group, actor):
+    if needs_admin and not is_group_admin(group, actor):
         raise PermissionDenied
     with transaction.atomic():
-        membership, _ = Membership.objects.get_or_create(group=group, user=user)
+        membership, created = Membership.objects.get_or_create(group=group, user=user)
         follow_ensure(user=user, stream=group.stream_key)
+        GroupJoinRequest.objects.filter(
+            group=group, user=user, status=GroupJoinRequest.Status.PENDING
+        ).update(status=GroupJoinRequest.Status.APPROVED, decided_by=actor, decided_at=timezone.now())
+        if created and actor.pk != user.pk:
+            added = activity_publish(
+                actor=actor,
+                verb=Verb.ADD,
+                obj=ObjectRef(type="user", id=str(user.pk), name=user.display_name),
+                target=ObjectRef(type="group", id=str(group.pk), name=group.name),
+                summary=f"{actor.display_name} added {user.display_name} to {group.name}",
+            )
+            tell(reason=Reason.GROUP_ADDED, user_ids=[user.pk], activity=added, target=group.stream_key)
     return membership
+
+
+def group_join(*, group: Group, user: User) -> Membership | GroupJoinRequest:
+    """Join a public group, or ask to join a private one (a pending request); a member stays one."""
+    membership = Membership.objects.filter(group=group, user=user).first()
+    if membership is not None:
+        return membership
+    if group.is_private and not is_group_admin(group, user):
+        return join_request_create(group=group, user=user)
+    return membership_add(group=group, user=user, actor=user)
+
+
+def join_request_create(*, group: Group, user: User) -> GroupJoinRequest:
+    """Ask to join a private group; idempotent while a request is pending.
+
+    Raises ValidationError for a public group (join it directly) or someone already a member.
+    """
+    if not group.is_private:
+        raise ValidationError({"non_field_errors": "This group is public: join it directly."})
+    if Membership.objects.filter(group=group, user=user).exists():
+        raise ValidationError({"non_field_errors": "You are already a member."})
+    GroupJoinRequest.objects.bulk_create([GroupJoinRequest(group=group, user=user)], ignore_conflicts=True)
+    return GroupJoinRequest.objects.get(group=group, user=user, status=GroupJoinRequest.Status.PENDING)
+
+
+def join_request_decide(*, join_request: GroupJoinRequest, actor: User, approve: bool) -> GroupJoinRequest:
+    """Approve (adds the person, who is told: `group_added`) or reject a pending request.
+
+    Only the group's admins or staff decide (PermissionDenied otherwise); a decided request
+    cannot be decided again (ValidationError).
+    """
+    if not is_group_admin(join_request.group, actor):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = GroupJoinRequest.objects.select_for_update().get(pk=join_request.pk)
+        if locked.status != GroupJoinRequest.Status.PENDING:
+            raise ValidationError({"decision": f"This request was already {locked.status}."})
+        if approve:
+            membership_add(group=locked.group, user=locked.user, actor=actor)
+        else:
+            locked.status = GroupJoinRequest.Status.REJECTED
+            locked.decided_by, locked.decided_at = actor, timezone.now()
+            locked.save(update_fields=["status", "decided_by", "decided_at"])
+        locked.refresh_from_db()
+    return locked
 
 
 def membership_remove(*, group: Group, user: User, actor: User) -> bool:
     """Leave a group (or, for admins and staff, remove someone); they stop following it."""
-    if actor.pk != user.pk and not _is_group_admin(group, actor):
+    if actor.pk != user.pk and not is_group_admin(group, actor):
         raise PermissionDenied
     with transaction.atomic():
         deleted, _ = Membership.objects.filter(group=group, user=user).delete()
         follow_delete(user=user, stream=group.stream_key)
+        if deleted:
+            # A private group's feed, and records shared with the group, are no longer theirs to see.
+            transaction.on_commit(lambda: registry.access_changed(user_ids=[user.pk]))
     return deleted > 0

@@ -1,0 +1,218 @@
+"""Each social reason comes from the right action, reaches the right people, and no one else."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.activity.models import ActivityStream, Follow, InboxEntry
+from apps.activity.services import follow_create
+from apps.notifications.models import Notification
+from apps.notifications.presenters import notification_title
+from apps.notifications.services import channel_set
+from apps.social.services import (
+    comment_create,
+    comment_update,
+    group_create,
+    join_request_create,
+    join_request_decide,
+    like_create,
+    membership_add,
+    post_create,
+    post_update,
+)
+from apps.social.services.polls import poll_vote, polls_close_due
+from apps.social.services.questions import best_answer_choose
+from tests.accounts.factories import UserFactory
+from tests.notifications.factories import notifications_of
+from tests.records.factories import make_deal
+
+pytestmark = pytest.mark.django_db
+
+
+def reasons(user) -> list[tuple[str, str]]:
+    return [(n.reason, n.target) for n in notifications_of(user)]
+
+
+def test_a_mention_tells_the_mentioned_person_only(django_capture_on_commit_callbacks):
+    author, dana, bystander = UserFactory(), UserFactory(username="dana"), UserFactory()
+    follow_create(user=bystander, stream=author.stream_key)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Over to you @dana")
+
+    assert reasons(dana) == [("mentioned", f"post:{post.pk}")]
+    assert reasons(bystander) == []
+    assert reasons(author) == []
+    # The mention auto-follows the thread, so replies reach the mentioned person.
+    assert Follow.objects.filter(user=dana, stream=f"post:{post.pk}").exists()
+
+
+def test_a_mention_on_a_record_nobody_else_may_see_tells_no_one_outside(django_capture_on_commit_callbacks):
+    owner = UserFactory()
+    group = group_create(actor=owner, name="Board", is_private=True)
+    UserFactory(username="outsider")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_create(author=owner, stream=group.stream_key, body="Numbers for @outsider")
+
+    assert Notification.objects.filter(reason="mentioned").count() == 0
+
+
+def test_editing_a_post_tells_only_the_newly_mentioned(django_capture_on_commit_callbacks):
+    author, dana, sam = UserFactory(), UserFactory(username="dana"), UserFactory(username="sam")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Hi @dana")
+        Notification.objects.update(unread=False, open_key=None)
+
+        post_update(post=post, actor=author, body="Hi @dana and @sam")
+
+    assert reasons(sam) == [("mentioned", f"post:{post.pk}")]
+    assert len(reasons(dana)) == 1
+    mentions = ActivityStream.objects.filter(activity_id=post.activity_id, stream__startswith="mention:")
+    assert set(mentions.values_list("stream", flat=True)) == {f"mention:{dana.pk}", f"mention:{sam.pk}"}
+
+
+def test_editing_a_comment_tells_only_the_newly_mentioned(django_capture_on_commit_callbacks):
+    author, commenter, sam = UserFactory(), UserFactory(), UserFactory(username="sam")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Plans?")
+        comment = comment_create(author=commenter, activity=post.activity, body="Ask around")
+
+        comment_update(comment=comment, actor=commenter, body="Ask @sam")
+        comment_update(comment=comment, actor=commenter, body="Ask @sam, really")
+
+    assert reasons(sam) == [("mentioned", f"post:{post.pk}")]
+
+
+def test_a_comment_tells_the_posts_author_but_not_other_commenters_or_one_who_muted_it(
+    django_capture_on_commit_callbacks,
+):
+    author, first, second = UserFactory(), UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Plans?")
+        comment_create(author=first, activity=post.activity, body="Yes")
+        comment_create(author=second, activity=post.activity, body="Me too")
+
+    [notification] = notifications_of(author)
+    assert (notification.reason, notification.target, notification.actor_count) == (
+        "commented",
+        f"post:{post.pk}",
+        2,
+    )
+    assert reasons(first) == []
+    assert reasons(second) == []
+
+    follow_create(user=author, stream=f"post:{post.pk}", muted=True)
+    Notification.objects.update(unread=False, open_key=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_create(author=first, activity=post.activity, body="Still there?")
+    assert len(notifications_of(author)) == 1
+
+
+def test_four_likes_aggregate_into_one_notification_for_the_author_only(django_capture_on_commit_callbacks):
+    author = UserFactory()
+    likers = [UserFactory(first_name=n, last_name="Lee") for n in ("Ann", "Bo", "Cy", "Di")]
+    follower = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Shipped the redesign")
+        follow_create(user=follower, stream=author.stream_key)
+        for liker in likers:
+            like_create(user=liker, activity=post.activity)
+        like_create(user=likers[0], activity=post.activity)
+
+    [notification] = notifications_of(author)
+    assert (notification.reason, notification.actor_count) == ("liked", 4)
+    assert notification_title(notification) == "Di Lee and 3 others liked Shipped the redesign"
+    assert all(reasons(u) == [] for u in [*likers, follower])
+    # Likes reach nobody's feed.
+    assert not InboxEntry.objects.filter(activity__verb="Like").exists()
+
+
+def test_a_followed_record_change_still_tells_followers_and_not_commenters_of_its_feed(
+    django_capture_on_commit_callbacks,
+):
+    deal = make_deal()
+    follower, commenter = UserFactory(), UserFactory()
+    follow_create(user=follower, stream=deal.stream_key)
+    from apps.records.services import record_update
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record_update(record=deal, actor=deal.owner, data={"stage": "negotiation"})
+
+    assert reasons(follower) == [("record_changed", deal.stream_key)]
+    assert reasons(commenter) == []
+
+
+def test_best_answer_tells_the_answerer_only_and_moving_it_tells_the_new_one(
+    django_capture_on_commit_callbacks,
+):
+    asker, first, second, watcher = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        question = post_create(author=asker, stream=asker.stream_key, body="Which vendor?", is_question=True)
+        follow_create(user=watcher, stream=f"post:{question.pk}")
+        a1 = comment_create(author=first, activity=question.activity, body="Globex")
+        a2 = comment_create(author=second, activity=question.activity, body="Initech")
+        best_answer_choose(post=question, comment=a1, actor=asker)
+        best_answer_choose(post=question, comment=a1, actor=asker)
+        best_answer_choose(post=question, comment=a2, actor=asker)
+
+    assert reasons(first) == [("best_answer", f"post:{question.pk}")]
+    assert reasons(second) == [("best_answer", f"post:{question.pk}")]
+    assert [r for r, _ in reasons(watcher)] == []
+    assert [r for r, _ in reasons(asker)] == ["commented"]
+
+
+def test_being_added_to_a_group_or_approved_tells_that_person_only(django_capture_on_commit_callbacks):
+    owner, added, asker, member = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    group = group_create(actor=owner, name="Board", is_private=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_add(group=group, user=member, actor=owner)
+        Notification.objects.update(unread=False, open_key=None)
+        membership_add(group=group, user=added, actor=owner)
+        request = join_request_create(group=group, user=asker)
+        join_request_decide(join_request=request, actor=owner, approve=True)
+
+    assert reasons(added) == [("group_added", group.stream_key)]
+    assert reasons(asker) == [("group_added", group.stream_key)]
+    assert [n.unread for n in notifications_of(member)] == [False]
+    assert reasons(owner) == []
+
+
+def test_a_closing_poll_tells_its_voters_and_author_and_no_one_else(django_capture_on_commit_callbacks):
+    author, voter, bystander = UserFactory(), UserFactory(), UserFactory()
+    follow_create(user=bystander, stream=author.stream_key)
+    with django_capture_on_commit_callbacks(execute=True):
+        poll = post_create(
+            author=author,
+            stream=author.stream_key,
+            body="Lunch?",
+            poll_choices=["Pizza", "Sushi"],
+            poll_closes_at=timezone.now() + timedelta(minutes=5),
+        )
+        poll_vote(post=poll, user=voter, choice=1)
+        assert polls_close_due() == 0
+        assert polls_close_due(now=timezone.now() + timedelta(minutes=6)) == 1
+        assert polls_close_due(now=timezone.now() + timedelta(minutes=7)) == 0
+
+    assert reasons(voter) == [("poll_closed", f"post:{poll.pk}")]
+    assert reasons(author) == [("poll_closed", f"post:{poll.pk}")]
+    assert reasons(bystander) == []
+
+
+def test_new_reasons_follow_email_preferences(mailbox, django_capture_on_commit_callbacks):
+    asker, answerer, quiet = UserFactory(), UserFactory(first_name="Priya", last_name="Shah"), UserFactory()
+    channel_set(user=quiet, reason="best_answer", channel="in_app")
+    with django_capture_on_commit_callbacks(execute=True):
+        question = post_create(author=asker, stream=asker.stream_key, body="Which vendor?", is_question=True)
+        loud_answer = comment_create(author=answerer, activity=question.activity, body="Globex")
+        quiet_answer = comment_create(author=quiet, activity=question.activity, body="Initech")
+    mailbox.messages.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        best_answer_choose(post=question, comment=quiet_answer, actor=asker)
+        best_answer_choose(post=question, comment=loud_answer, actor=asker)
+
+    [message] = mailbox.messages
+    assert message["To"] == answerer.email
+    assert "Priya Shah’s answer" in message["Subject"]
+    assert reasons(quiet) == [("best_answer", f"post:{question.pk}")]
