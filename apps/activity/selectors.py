@@ -242,6 +242,20 @@ def merged_after(*, user: User, position: int, limit: int) -> MergedBatch:
     )
 
 
+def merged_activity_for(*, user: User, activity_id: int) -> Activity | None:
+    """One activity of a merged stream the user follows (verb filter applied), if they may see it.
+
+    For the websocket: an activity whose transaction committed after a newer one on the same
+    merged stream was delivered lies behind the reader's position, so `merged_after` never
+    returns it; its own push names it, and this reads just that one.
+    """
+    rows = [_merged_stream_rows(f).filter(activity_id=activity_id) for f in merged_follows(user=user)]
+    if not rows:
+        return None
+    found = registry.visible_activities(user, _activities_by_ids_union(rows, 1))
+    return found[0] if found else None
+
+
 def newest_activity_id() -> int:
     """The newest activity id (0 when there is none): a live reader's starting position."""
     return Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

@@ -107,3 +107,58 @@ async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings)
     assert (replay["feed"], replay["cursor"]) == ("news", merged)
     assert (await resumed.receive_json_from())["type"] == "ready"
     await resumed.disconnect()
+
+
+async def test_a_merged_stream_item_that_commits_after_a_newer_one_still_arrives_live(settings):
+    import threading
+
+    from django.db import connection, transaction
+
+    settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": 2}
+
+    def setup():
+        from apps.activity.services import follow_create
+
+        celebrity, reader = UserFactory(), UserFactory()
+        for fan in [reader, UserFactory(), UserFactory()]:
+            follow_create(user=fan, stream=celebrity.stream_key)
+        return celebrity, reader
+
+    def publish(actor, object_id: str) -> int:
+        from apps.activity.services import ObjectRef, activity_publish
+
+        return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
+
+    celebrity, reader = await database_sync_to_async(setup)()
+    await database_sync_to_async(publish)(celebrity, "promote")  # copied; marks the stream merged
+    ws = await connect(reader)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    # A slow publisher takes the lower id, then holds its transaction open while a newer
+    # activity on the same stream commits and is delivered.
+    inserted, release, slow = threading.Event(), threading.Event(), {}
+
+    def slow_publisher():
+        try:
+            with transaction.atomic():
+                slow["id"] = publish(celebrity, "slow")
+                inserted.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_publisher)
+    thread.start()
+    assert inserted.wait(timeout=10)
+    fast = await database_sync_to_async(publish)(celebrity, "fast")
+    first = await ws.receive_json_from(timeout=3)
+    assert (first["feed"], first["cursor"]) == ("news", fast)
+    assert slow["id"] < fast
+
+    release.set()
+    thread.join(timeout=10)
+
+    late = await ws.receive_json_from(timeout=3)
+    assert (late["feed"], late["cursor"]) == ("news", slow["id"])
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
