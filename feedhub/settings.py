@@ -343,6 +343,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "feedhub.openapi.add_error_responses",
+        "feedhub.openapi.allow_empty_optional_query_values",
     ],
 }
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from apps.accounts.selectors import person_get
 from apps.activity import registry
 from apps.activity import selectors as activity_selectors
+from apps.activity.api.fields import JsonBooleanField, JsonCharField
 from apps.activity.api.pagination import (
     FeedFilterQuerySerializer,
     FeedPageSerializer,
@@ -532,9 +533,9 @@ class ActivityShareApi(APIView):
 
 
 class GroupInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    is_private = serializers.BooleanField(required=False, default=False)
+    name = JsonCharField(max_length=100)
+    description = JsonCharField(max_length=5000, required=False, allow_blank=True, default="")
+    is_private = JsonBooleanField(required=False, default=False)
 
 
 class MemberInput(serializers.Serializer):
