@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,10 +10,12 @@ from django.http import HttpRequest
 from .selectors import integrations_manageable
 
 
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    """`can_manage_integrations`, a callable: templates call it (one query for non-staff) only
-    where the navigation is rendered, for a signed-in user."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"can_manage_integrations": False}
-    return {"can_manage_integrations": lambda: integrations_manageable(viewer=user)}
+def navigation(request: HttpRequest) -> dict[str, Callable[[], bool]]:
+    """`can_manage_integrations`: a callable, so the check (one query for non-staff) runs only where
+    a template asks, which is the top bar of a signed-in page."""
+    user: Any = getattr(request, "user", None)
+    return {
+        "can_manage_integrations": lambda: bool(
+            user is not None and user.is_authenticated and integrations_manageable(viewer=user)
+        )
+    }

@@ -7,7 +7,8 @@ else, so those responses are not cached; everything else redirects back to the p
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Literal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -28,6 +29,15 @@ from .services.webhooks import (
 )
 
 RECENT_DELIVERIES = 5
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """A secret the page shows once: an API key's, or a webhook subscription's signing secret."""
+
+    what: Literal["key", "webhook"]
+    name: str
+    secret: str
 
 
 def _forbidden(request: HttpRequest, reason: str) -> HttpResponse:
@@ -72,8 +82,9 @@ def _detail_page(
     integration: IntegrationApp,
     *,
     status: int = 200,
-    revealed: dict[str, Any] | None = None,
-    **forms: Any,
+    revealed: Revealed | None = None,
+    key_form: ApiKeyForm | None = None,
+    webhook_form: WebhookForm | None = None,
 ) -> HttpResponse:
     subscriptions = list(selectors.webhook_subscription_list(integration=integration))
     recent = selectors.webhook_recent_deliveries(subscriptions=subscriptions, limit=RECENT_DELIVERIES)
@@ -84,13 +95,13 @@ def _detail_page(
             "integration": integration,
             "keys": list(selectors.api_key_list(integration=integration)),
             "subscriptions": [(s, recent[s.pk]) for s in subscriptions],
-            "key_form": forms.get("key_form") or ApiKeyForm(),
-            "webhook_form": forms.get("webhook_form") or WebhookForm(),
+            "key_form": key_form or ApiKeyForm(),
+            "webhook_form": webhook_form or WebhookForm(),
             "revealed": revealed,
         },
         status=status,
     )
-    if revealed:
+    if revealed is not None:
         add_never_cache_headers(response)
     return response
 
@@ -119,12 +130,7 @@ def api_key_create_page(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 integration,
                 status=201,
-                revealed={
-                    "what": "key",
-                    "id": issued.key.pk,
-                    "name": issued.key.name,
-                    "secret": issued.secret,
-                },
+                revealed=Revealed(what="key", name=issued.key.name, secret=issued.secret),
             )
     return _detail_page(request, integration, status=400, key_form=form)
 
@@ -137,8 +143,8 @@ def api_key_revoke_page(request: HttpRequest, pk: int, key_pk: int) -> HttpRespo
     return redirect("integration-page", integration.pk)
 
 
-def _revealed_webhook(subscription: WebhookSubscription) -> dict[str, Any]:
-    return {"what": "webhook", "id": subscription.pk, "name": subscription.url, "secret": subscription.secret}
+def _revealed_webhook(subscription: WebhookSubscription) -> Revealed:
+    return Revealed(what="webhook", name=subscription.url, secret=subscription.secret)
 
 
 @login_required

@@ -69,6 +69,10 @@ def test_staff_issue_a_key_see_it_once_use_it_on_the_api_and_revoke_it(stack, ne
     assert secret.startswith("fh_live_")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "integrations.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") == 375, (
+        "the page scrolls sideways on a phone"
+    )
 
     accepted = _post_event(stack.base_url, secret)
     assert accepted.status_code == 201, accepted.text

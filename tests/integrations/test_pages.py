@@ -249,6 +249,31 @@ def test_the_list_page_costs_the_same_queries_whatever_the_number_of_integration
     assert response.content.decode().count("<span data-keys>2 live keys</span>") == count
 
 
+@pytest.mark.parametrize("subscriptions", [1, 4])
+def test_the_integration_page_costs_the_same_queries_whatever_its_webhooks_and_deliveries(
+    staff, subscriptions, django_assert_num_queries
+):
+    integration = make_integration()
+    make_key(integration=integration)
+    for n in range(subscriptions):
+        subscription = webhook_subscription_create(
+            integration=integration, url=f"https://hooks.example.com/{n}"
+        )
+        WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(subscription=subscription, activity_id=a, webhook_id=f"msg_{n}_{a}", payload={})
+            for a in range(7)
+        )
+
+    # Session, user, the integration, its keys, its subscriptions, their newest deliveries.
+    with django_assert_num_queries(6):
+        response = staff.get(f"/integrations/{integration.pk}/")
+
+    html = response.content.decode()
+    assert html.count("<tr data-delivery=") == 5 * subscriptions
+    assert "<code>msg_0_6</code>" in html
+    assert "<code>msg_0_1</code>" not in html
+
+
 # API keys --------------------------------------------------------------------------------------
 
 
