@@ -96,6 +96,11 @@ def webhook_secret_rotate(*, subscription: WebhookSubscription) -> WebhookSubscr
     return subscription
 
 
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Unsubscribe: the subscription goes, and its deliveries (pending ones included) with it."""
+    subscription.delete()
+
+
 def _matches(subscription: WebhookSubscription, activity: Activity, streams: list[str]) -> bool:
     if subscription.verbs and activity.verb not in subscription.verbs:
         return False
