@@ -75,6 +75,18 @@ def credentials(db, _keep_test_connection):
     return {"personalToken": token, "integrationApiKey": key}
 
 
+def examples(count: int):
+    """Hypothesis settings for one operation: `count` reproducible examples, no deadline."""
+    return settings(
+        max_examples=count,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 def _bearer_for(case, credentials: dict[str, str]) -> str:
     """The personal token wherever it is accepted; the key on endpoints that take only keys."""
     security = case.operation.definition.raw.get("security") or [{"personalToken": []}]
@@ -84,14 +96,7 @@ def _bearer_for(case, credentials: dict[str, str]) -> str:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=25,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@examples(25)
 def test_api_operation_conforms_to_its_schema(case, credentials):
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_bearer_for(case, credentials)}"}
 
@@ -107,14 +112,7 @@ NEGATIVE_CHECKS = [
 
 
 @invalid_input_schema.parametrize()
-@settings(
-    max_examples=10,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@examples(10)
 def test_api_operation_rejects_input_that_breaks_its_schema(case, credentials):
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_bearer_for(case, credentials)}"}
 

@@ -1,9 +1,13 @@
 """The feed consumer in-process, over the real channel layer (Redis when REDIS_URL is set)."""
 
+import threading
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection, transaction
 
+from apps.activity.services import ObjectRef, activity_publish, follow_create
 from apps.records.models import Deal
 from apps.records.services import record_update
 from feedhub.asgi import application
@@ -74,23 +78,21 @@ async def test_ping_is_answered_and_unknown_messages_get_an_error():
     await ws.disconnect()
 
 
+def celebrity_with_reader():
+    """A person with three followers, one of them the reader (over a threshold of 2: merged)."""
+    celebrity, reader = UserFactory(), UserFactory()
+    for fan in [reader, UserFactory(), UserFactory()]:
+        follow_create(user=fan, stream=celebrity.stream_key)
+    return celebrity, reader
+
+
+def publish(actor, object_id: str) -> int:
+    return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
+
+
 async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings):
     settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": 2}
-
-    def setup():
-        from apps.activity.services import follow_create
-
-        celebrity, reader = UserFactory(), UserFactory()
-        for fan in [reader, UserFactory(), UserFactory()]:
-            follow_create(user=fan, stream=celebrity.stream_key)
-        return celebrity, reader
-
-    def publish(actor, object_id: str) -> int:
-        from apps.activity.services import ObjectRef, activity_publish
-
-        return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
-
-    celebrity, reader = await database_sync_to_async(setup)()
+    celebrity, reader = await database_sync_to_async(celebrity_with_reader)()
     promoting = await database_sync_to_async(publish)(celebrity, "1")  # copied; marks the stream merged
     ws = await connect(reader)
     assert (await ws.receive_json_from())["type"] == "ready"
@@ -110,26 +112,8 @@ async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings)
 
 
 async def test_a_merged_stream_item_that_commits_after_a_newer_one_still_arrives_live(settings):
-    import threading
-
-    from django.db import connection, transaction
-
     settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": 2}
-
-    def setup():
-        from apps.activity.services import follow_create
-
-        celebrity, reader = UserFactory(), UserFactory()
-        for fan in [reader, UserFactory(), UserFactory()]:
-            follow_create(user=fan, stream=celebrity.stream_key)
-        return celebrity, reader
-
-    def publish(actor, object_id: str) -> int:
-        from apps.activity.services import ObjectRef, activity_publish
-
-        return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
-
-    celebrity, reader = await database_sync_to_async(setup)()
+    celebrity, reader = await database_sync_to_async(celebrity_with_reader)()
     await database_sync_to_async(publish)(celebrity, "promote")  # copied; marks the stream merged
     ws = await connect(reader)
     assert (await ws.receive_json_from())["type"] == "ready"
