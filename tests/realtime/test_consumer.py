@@ -107,3 +107,43 @@ async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings)
     assert (replay["feed"], replay["cursor"]) == ("news", merged)
     assert (await resumed.receive_json_from())["type"] == "ready"
     await resumed.disconnect()
+
+
+@pytest.mark.parametrize("threshold", [1000, 2])
+async def test_a_client_follow_without_related_records_pushes_only_the_clients_own_changes(
+    settings, threshold
+):
+    settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": threshold}
+
+    def setup():
+        from apps.activity.services import follow_create
+        from tests.records.factories import make_client
+
+        owner, fan = UserFactory(), UserFactory()
+        client = make_client(owner=owner)
+        for follower in (fan, UserFactory()):
+            follow_create(user=follower, stream=client.stream_key, include_related=follower is not fan)
+        record_update(record=client, actor=owner, data={"name": "ACME Group"})  # merges it above 2
+        return client, make_deal(client=client, owner=owner), fan
+
+    def changes(client, deal) -> int:
+        from apps.activity.models import Activity
+
+        record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
+        record_update(record=client, actor=client.owner, data={"tier": "key"})
+        return Activity.objects.latest("pk").pk
+
+    client, deal, fan = await database_sync_to_async(setup)()
+    ws = await connect(fan)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    retiered = await database_sync_to_async(changes)(client, deal)
+
+    messages = [await ws.receive_json_from(timeout=3)]
+    while not await ws.receive_nothing(timeout=0.5):
+        messages.append(await ws.receive_json_from())
+    await ws.disconnect()
+    assert [(m["feed"], m["cursor"]) for m in messages if m["type"] == "activity"] == [("news", retiered)]
+    # Copied, the client's change also notifies its follower; the deal's change never does.
+    notified = {m["data"]["target"] for m in messages if m["type"] == "notification"}
+    assert notified <= {client.stream_key}
