@@ -62,6 +62,9 @@ class DeliveredBatch:
     # Streams of the activity merged into followers' feeds at read time: their followers are
     # not in `recipient_ids` (websockets hear of it through the stream's group).
     merged_streams: list[str] = field(default_factory=list)
+    # The activity was fanned out before and now reaches more people (someone an edit newly
+    # mentions): `recipient_ids` are only those. Sinks that act once per activity skip it.
+    late: bool = False
 
 
 DeliverySink = Callable[[DeliveredBatch], None]

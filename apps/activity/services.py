@@ -448,9 +448,43 @@ def activity_fanout(*, activity_id: int) -> FanoutResult:
         streams=streams,
         merged_streams=sorted(merged),
     )
+    _run_sinks(batch)
+    return FanoutResult(activity_id=activity.pk, recipients=len(recipients))
+
+
+def activity_deliver(*, activity: Activity, user_ids: Collection[int]) -> list[int]:
+    """Bring an already published activity into more people's news feeds (someone an edit newly
+    mentions), without fanning it out again.
+
+    Of `user_ids`, those active, allowed to see it and not holding it yet get an inbox row; after
+    commit the delivery sinks hear of exactly those (a `late` batch: a live push to them; sinks
+    that act once per activity, such as webhooks, skip it). Idempotent: a person gets the item
+    once, however often it is delivered. Returns who received it now. Call inside the caller's
+    transaction, as its last write: inbox writes hold a lock until commit.
+    """
+    wanted = set(User.objects.filter(pk__in=set(user_ids), is_active=True).values_list("pk", flat=True))
+    allowed = sorted(registry.users_who_can_see(activity, wanted)) if wanted else []
+    if not allowed:
+        return []
+    with transaction.atomic():
+        _serialize_inbox_writes()
+        holding = InboxEntry.objects.filter(activity=activity, user_id__in=allowed)
+        have = set(holding.values_list("user_id", flat=True))
+        new = [uid for uid in allowed if uid not in have]
+        InboxEntry.objects.bulk_create(
+            [InboxEntry(user_id=uid, activity=activity) for uid in new], ignore_conflicts=True
+        )
+        if new:
+            batch = registry.DeliveredBatch(
+                activity=activity, data=activity_to_dict(activity), recipient_ids=new, streams=[], late=True
+            )
+            transaction.on_commit(partial(_run_sinks, batch))
+    return new
+
+
+def _run_sinks(batch: registry.DeliveredBatch) -> None:
     for sink in registry.sinks():
         sink(batch)
-    return FanoutResult(activity_id=activity.pk, recipients=len(recipients))
 
 
 def _outbox_grace() -> timedelta:

@@ -147,3 +147,32 @@ async def test_a_client_follow_without_related_records_pushes_only_the_clients_o
     # Copied, the client's change also notifies its follower; the deal's change never does.
     notified = {m["data"]["target"] for m in messages if m["type"] == "notification"}
     assert notified <= {client.stream_key}
+
+
+async def test_a_mention_added_by_an_edit_arrives_live_once():
+    def setup():
+        from apps.social.services import post_create
+
+        author, dana = UserFactory(), UserFactory(username="dana")
+        return post_create(author=author, stream=author.stream_key, body="Plans"), dana
+
+    def edit(post, body: str) -> None:
+        from apps.social.services import post_update
+
+        post_update(post=post, actor=post.author, body=body)
+
+    post, dana = await database_sync_to_async(setup)()
+    ws = await connect(dana)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    await database_sync_to_async(edit)(post, "Plans, @dana?")
+    await database_sync_to_async(edit)(post, "Plans, @dana? Friday.")
+
+    messages = [await ws.receive_json_from(timeout=3)]
+    while not await ws.receive_nothing(timeout=0.5):
+        messages.append(await ws.receive_json_from())
+    await ws.disconnect()
+    assert [(m["feed"], m["cursor"]) for m in messages if m["type"] == "activity"] == [
+        ("news", post.activity_id)
+    ]
+    assert [m["data"]["reason"] for m in messages if m["type"] == "notification"] == ["mentioned"]

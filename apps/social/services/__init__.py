@@ -20,6 +20,7 @@ from apps.activity.selectors import stream_visible
 from apps.activity.services import (
     ObjectRef,
     activity_add_streams,
+    activity_deliver,
     activity_publish,
     follow_auto,
     follow_delete,
@@ -171,7 +172,8 @@ def post_update(*, post: Post, actor: User, body: str) -> Post:
     """Edit a post (its author, or staff). The activity is append-only: feeds show the new body.
 
     People first mentioned by this edit (not those already mentioned) are notified, the post is
-    added to their "mentions" feed, and they follow the thread; no new activity is emitted.
+    added to their "mentions" feed and (if they may see it) their news feed and socket, once, and
+    they follow the thread; no new activity is emitted.
     """
     _require_author_or_staff(actor, post.author_id)
     with transaction.atomic():
@@ -182,8 +184,11 @@ def post_update(*, post: Post, actor: User, body: str) -> Post:
 
 
 def _mentions_added(*, activity: Activity, people: list[User], thread: str) -> None:
+    """People an edit mentions for the first time: the item joins their "mentions" feed and,
+    if they may see it, their news feed and live socket (once), and they are told."""
     activity_add_streams(activity=activity, streams=[f"{MENTION}:{u.pk}" for u in people])
     _mentions_deliver(activity=activity, people=people, thread=thread)
+    activity_deliver(activity=activity, user_ids=[u.pk for u in people])
 
 
 def post_delete(*, post: Post, actor: User) -> Post:
