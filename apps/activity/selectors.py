@@ -370,8 +370,8 @@ def company_feed(
     follow model exists to avoid. One range scan on the primary key plus the visibility checks.
     """
     limit = clamp_limit(limit)
-    # Likes are record-only activities (they notify the author); they are not company news.
-    qs = Activity.objects.exclude(verb=Verb.LIKE)
+    # Likes and join requests are record-only activities (they name a notification); not company news.
+    qs = Activity.objects.exclude(verb__in=[Verb.LIKE, Verb.JOIN])
     if before is not None:
         qs = qs.filter(pk__lt=before)
     if filters is not None:

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.activity.models import ActivityStream, Follow, InboxEntry
+from apps.activity.selectors import company_feed
 from apps.activity.services import follow_create
 from apps.notifications.models import Notification
 from apps.notifications.presenters import notification_title
@@ -309,7 +310,9 @@ def test_a_join_request_tells_the_groups_admins_and_approval_tells_the_requester
     assert [n.unread for n in notifications_of(member)] == [False]
     assert reasons(askers[0]) == [("group_added", group.stream_key)]
     assert reasons(askers[1]) == []
+    # A join request is no one's news: in no inbox, and not in the company feed of those who may see it.
     assert not InboxEntry.objects.filter(activity__verb="Join").exists()
+    assert "Join" not in {a.verb for a in company_feed(viewer=owner).items}
 
 
 def test_join_requests_follow_the_admins_preferences(mailbox, django_capture_on_commit_callbacks):
