@@ -17,6 +17,9 @@ def enqueue_notifications(batch: DeliveredBatch) -> None:
     """
     from .tasks import notify_activity_task, notify_stream_followers_task
 
+    if batch.late:
+        # Whoever delivers an activity late (a mention added by an edit) tells those people itself.
+        return
     ids = [uid for uid in batch.recipient_ids if uid != batch.activity.actor_id]
     chunk = settings.FEEDHUB["NOTIFY_CHUNK_SIZE"]
     try:

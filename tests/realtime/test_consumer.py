@@ -146,3 +146,72 @@ async def test_a_merged_stream_item_that_commits_after_a_newer_one_still_arrives
     assert (late["feed"], late["cursor"]) == ("news", slow["id"])
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
+
+
+@pytest.mark.parametrize("threshold", [1000, 2])
+async def test_a_client_follow_without_related_records_pushes_only_the_clients_own_changes(
+    settings, threshold
+):
+    settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": threshold}
+
+    def setup():
+        from apps.activity.services import follow_create
+        from tests.records.factories import make_client
+
+        owner, fan = UserFactory(), UserFactory()
+        client = make_client(owner=owner)
+        for follower in (fan, UserFactory()):
+            follow_create(user=follower, stream=client.stream_key, include_related=follower is not fan)
+        record_update(record=client, actor=owner, data={"name": "ACME Group"})  # merges it above 2
+        return client, make_deal(client=client, owner=owner), fan
+
+    def changes(client, deal) -> int:
+        from apps.activity.models import Activity
+
+        record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
+        record_update(record=client, actor=client.owner, data={"tier": "key"})
+        return Activity.objects.latest("pk").pk
+
+    client, deal, fan = await database_sync_to_async(setup)()
+    ws = await connect(fan)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    retiered = await database_sync_to_async(changes)(client, deal)
+
+    messages = [await ws.receive_json_from(timeout=3)]
+    while not await ws.receive_nothing(timeout=0.5):
+        messages.append(await ws.receive_json_from())
+    await ws.disconnect()
+    assert [(m["feed"], m["cursor"]) for m in messages if m["type"] == "activity"] == [("news", retiered)]
+    # Copied, the client's change also notifies its follower; the deal's change never does.
+    notified = {m["data"]["target"] for m in messages if m["type"] == "notification"}
+    assert notified <= {client.stream_key}
+
+
+async def test_a_mention_added_by_an_edit_arrives_live_once():
+    def setup():
+        from apps.social.services import post_create
+
+        author, dana = UserFactory(), UserFactory(username="dana")
+        return post_create(author=author, stream=author.stream_key, body="Plans"), dana
+
+    def edit(post, body: str) -> None:
+        from apps.social.services import post_update
+
+        post_update(post=post, actor=post.author, body=body)
+
+    post, dana = await database_sync_to_async(setup)()
+    ws = await connect(dana)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    await database_sync_to_async(edit)(post, "Plans, @dana?")
+    await database_sync_to_async(edit)(post, "Plans, @dana? Friday.")
+
+    messages = [await ws.receive_json_from(timeout=3)]
+    while not await ws.receive_nothing(timeout=0.5):
+        messages.append(await ws.receive_json_from())
+    await ws.disconnect()
+    assert [(m["feed"], m["cursor"]) for m in messages if m["type"] == "activity"] == [
+        ("news", post.activity_id)
+    ]
+    assert [m["data"]["reason"] for m in messages if m["type"] == "notification"] == ["mentioned"]

@@ -118,6 +118,9 @@ def webhook_deliveries_enqueue(batch: registry.DeliveredBatch) -> list[int]:
     """
     from ..tasks import deliver_webhook_task
 
+    if batch.late:
+        # Subscribers hear of an activity once, when it is fanned out, not per later recipient.
+        return []
     activity = batch.activity
     subscriptions = [
         s

@@ -75,6 +75,32 @@ class FollowInput(serializers.Serializer):
     muted = JsonBooleanField(
         required=False, default=False, help_text="Keep following but receive nothing (mute a thread)."
     )
+    include_related = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Client follows: false leaves out its briefs' and deals' activity (the roll-up).",
+    )
+
+
+class FollowUpdateInput(serializers.Serializer):
+    stream = serializers.CharField(max_length=100)
+    verbs = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=20,
+        help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
+    )
+    muted = serializers.BooleanField(required=False, help_text="Keep following but receive nothing.")
+    include_related = serializers.BooleanField(
+        required=False, help_text="Client follows: false leaves out its briefs' and deals' activity."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if set(attrs) == {"stream"}:
+            raise serializers.ValidationError(
+                {"non_field_errors": "Give at least one of verbs, muted, include_related."}
+            )
+        return attrs
 
 
 class StreamInput(serializers.Serializer):
