@@ -123,7 +123,7 @@ _MERGED_ROWS_SQL = """
     JOIN activity_mergedstream m ON m.stream = f.stream
     CROSS JOIN LATERAL (
         SELECT s.activity_id FROM activity_activitystream s {join}
-        WHERE s.stream = f.stream {where}
+        WHERE s.stream = f.stream AND s.activity_id > f.since_activity_id {where}
         ORDER BY s.activity_id DESC LIMIT %s
     ) l
     WHERE f.user_id = %s AND NOT f.muted
@@ -177,22 +177,26 @@ class MergedFollow:
     # Empty: every verb.
     verbs: list[str]
     include_related: bool = True
+    # The stream's items from before the follow began are not the follower's news.
+    since_activity_id: int = 0
 
 
 def merged_follows(*, user: User) -> list[MergedFollow]:
     """The user's unmuted follows of streams merged at read time (docs: "Hybrid fan-out")."""
     return [
-        MergedFollow(stream=stream, verbs=verbs or [], include_related=include_related)
-        for stream, verbs, include_related in Follow.objects.filter(
+        MergedFollow(
+            stream=stream, verbs=verbs or [], include_related=include_related, since_activity_id=since
+        )
+        for stream, verbs, include_related, since in Follow.objects.filter(
             user=user, muted=False, stream__in=MergedStream.objects.values("stream")
-        ).values_list("stream", "verbs", "include_related")
+        ).values_list("stream", "verbs", "include_related", "since_activity_id")
     ]
 
 
 def _merged_stream_rows(follow: MergedFollow, filters: FeedFilter | None = None) -> QuerySet:
     """A merged stream's rows as the follower's inbox would hold them (their verb filter and
     roll-up switch applied)."""
-    rows = ActivityStream.objects.filter(stream=follow.stream)
+    rows = ActivityStream.objects.filter(stream=follow.stream, activity_id__gt=follow.since_activity_id)
     if follow.verbs:
         rows = rows.filter(activity__verb__in=follow.verbs)
     if not follow.include_related:

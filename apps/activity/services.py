@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from . import registry
 from .models import Activity, ActivityStream, Follow, InboxEntry, MergedStream
 from .presenters import activity_to_dict
+from .selectors import newest_activity_id
 from .tracking import Change
 from .verbs import Source
 
@@ -210,6 +211,12 @@ def follow_create(
         user=user,
         stream=stream,
         defaults={"verbs": list(verbs or []), "muted": muted, "include_related": include_related},
+        create_defaults={
+            "verbs": list(verbs or []),
+            "muted": muted,
+            "include_related": include_related,
+            "since_activity_id": newest_activity_id(),
+        },
     )
     return follow
 
@@ -261,15 +268,21 @@ def _check_include_related(stream: str, include_related: bool) -> None:
 
 def follow_ensure(*, user: User, stream: str) -> None:
     """Make `user` follow `stream` without touching existing settings (auto-follow)."""
-    Follow.objects.bulk_create([Follow(user=user, stream=stream)], ignore_conflicts=True)
+    Follow.objects.bulk_create(
+        [Follow(user=user, stream=stream, since_activity_id=newest_activity_id())], ignore_conflicts=True
+    )
 
 
 def follow_auto(*, user_ids: Collection[int], stream: str, rule: str) -> set[int]:
     """Make those of `user_ids` whose auto-follow `rule` is on follow `stream`, keeping existing
     follows' settings (a muted thread stays muted). Returns who the rule applied to."""
     wanted = registry.auto_followers(rule, {uid for uid in user_ids if uid is not None})
+    if not wanted:
+        return wanted
+    since = newest_activity_id()
     Follow.objects.bulk_create(
-        [Follow(user_id=uid, stream=stream) for uid in sorted(wanted)], ignore_conflicts=True
+        [Follow(user_id=uid, stream=stream, since_activity_id=since) for uid in sorted(wanted)],
+        ignore_conflicts=True,
     )
     return wanted
 

@@ -188,3 +188,22 @@ def test_a_client_follow_without_related_records_gets_only_the_clients_own_activ
         "target", flat=True
     )
     assert set(notified) == {client.stream_key}
+
+
+@pytest.mark.parametrize("threshold", [COPIED, MERGED], indirect=True)
+def test_a_new_follower_gets_what_happens_after_following_on_either_side_of_the_threshold(threshold, publish):
+    celebrity, late_fan = UserFactory(), UserFactory()
+    for fan in (UserFactory() for _ in range(3)):
+        follow_create(user=fan, stream=celebrity.stream_key)
+    before = [publish(actor=celebrity, obj=f"ext:old{i}") for i in range(3)]
+
+    follow_create(user=late_fan, stream=celebrity.stream_key)
+    after = [publish(actor=celebrity, obj=f"ext:new{i}") for i in range(2)]
+
+    assert MergedStream.objects.filter(stream=celebrity.stream_key).exists() is (threshold == MERGED)
+    assert whole_feed(late_fan, page_size=2) == [a.pk for a in reversed(after)]
+    assert not set(whole_feed(late_fan, page_size=10)) & {a.pk for a in before}
+    # Live delivery reads merged streams the same way.
+    assert [a.pk for a in selectors.merged_after(user=late_fan, position=0, limit=10).activities] == (
+        [a.pk for a in after] if threshold == MERGED else []
+    )
