@@ -38,6 +38,9 @@ class Activity(models.Model):
     fanout_due_at = models.DateTimeField(null=True, blank=True)
     fanout_claims = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The newest comment on this activity (an activity id): feeds sorted by latest activity order
+    # by this, or by the activity's own id when nobody has commented.
+    bumped_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BigIntegerField, BooleanField, F, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from apps.accounts.models import User
@@ -67,12 +69,47 @@ def clamp_limit(limit: int | None) -> int:
     return max(1, min(limit, cfg["FEED_MAX_PAGE_SIZE"]))
 
 
-def page_of(activities: list[Activity], limit: int, viewer: User) -> FeedPage:
+# Feed orders: by the item's own id ("newest post"), or by its newest comment ("latest activity").
+NEWEST, LATEST_ACTIVITY = "newest", "activity"
+SORTS = (NEWEST, LATEST_ACTIVITY)
+
+
+def page_of(
+    activities: list[Activity], limit: int, viewer: User, cursor_of: Callable[[Activity], int] | None = None
+) -> FeedPage:
     """Cut a `limit + 1` fetch to a page with its next cursor, keeping what the viewer may see."""
     has_more = len(activities) > limit
     activities = activities[:limit]
-    next_cursor = activities[-1].pk if has_more and activities else None
+    last = activities[-1] if has_more and activities else None
+    next_cursor = None if last is None else (cursor_of(last) if cursor_of else last.pk)
     return FeedPage(items=registry.visible_activities(viewer, activities), next_cursor=next_cursor)
+
+
+def latest_activity_page(
+    sources: list[QuerySet], *, limit: int, viewer: User, before: int | None, via: str = "activity__"
+) -> FeedPage:
+    """A feed page ordered by latest activity: an item's newest comment, or the item itself.
+
+    `sources` are the feed's index rows (inbox, stream, bookmark rows, reaching the activity
+    through `via`; or activities themselves with `via=""`). The cursor is the sort key: twice the
+    item's latest activity id (its own, or plus one for its newest comment's). Unlike the newest-first
+    order, which is a range scan of the index, this sorts the feed's rows below the cursor: the
+    cost grows with the feed, so it is the order one asks for, not the default.
+    """
+    own = "activity_id" if via else "pk"
+    # A bumped item's key is its newest comment's id, which is also the comment's own key when
+    # the comment is in the same feed: doubled, and odd for bumps, keys are unique again.
+    key = Coalesce(2 * F(f"{via}bumped_id") + 1, 2 * F(own), output_field=BigIntegerField())
+    picked: dict[int, int] = {}
+    for rows in sources:
+        rows = rows.annotate(feed_key=key)
+        if before is not None:
+            rows = rows.filter(feed_key__lt=before)
+        picked.update(rows.order_by("-feed_key").values_list(own, "feed_key")[: limit + 1])
+    top = sorted(picked, key=picked.__getitem__, reverse=True)[: limit + 1]
+    by_id = Activity.objects.select_related("actor").in_bulk(top)
+    activities = [by_id[pk] for pk in top if pk in by_id]
+    return page_of(activities, limit, viewer, cursor_of=lambda a: picked[a.pk])
 
 
 def _activities_by_id(index_rows: QuerySet, limit: int) -> list[Activity]:
@@ -88,7 +125,12 @@ def _activities_by_id(index_rows: QuerySet, limit: int) -> list[Activity]:
 
 
 def news_feed(
-    *, user: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+    *,
+    user: User,
+    before: int | None = None,
+    limit: int | None = None,
+    filters: FeedFilter | None = None,
+    sort: str = NEWEST,
 ) -> FeedPage:
     """The user's news feed, newest first: the inbox merged with any merged streams they follow.
 
@@ -98,10 +140,13 @@ def news_feed(
     """
     limit = clamp_limit(limit)
     qs = InboxEntry.objects.filter(user=user)
-    if before is not None:
-        qs = qs.filter(activity_id__lt=before)
     if filters is not None:
         qs = filters.apply(qs, "activity__")
+    if sort == LATEST_ACTIVITY:
+        sources = [qs, *(_merged_stream_rows(f, filters) for f in merged_follows(user=user))]
+        return latest_activity_page(sources, limit=limit, viewer=user, before=before)
+    if before is not None:
+        qs = qs.filter(activity_id__lt=before)
     if connection.vendor == "postgresql":
         return page_of(_inbox_and_merged(qs, user, before, limit, filters), limit, user)
     merged = merged_follows(user=user)
@@ -284,10 +329,14 @@ def stream_feed(
     before: int | None = None,
     limit: int | None = None,
     filters: FeedFilter | None = None,
+    sort: str = NEWEST,
 ) -> FeedPage:
-    """Everything written to one stream (a record's, a person's), newest first."""
+    """Everything written to one stream (a record's, a person's), newest first or by latest activity."""
     limit = clamp_limit(limit)
     qs = ActivityStream.objects.filter(stream=stream)
+    if sort == LATEST_ACTIVITY:
+        rows = filters.apply(qs, "activity__") if filters is not None else qs
+        return latest_activity_page([rows], limit=limit, viewer=viewer, before=before)
     if before is not None:
         qs = qs.filter(activity_id__lt=before)
     if filters is not None:
@@ -380,7 +429,12 @@ def follower_count(*, stream: str) -> int:
 
 
 def company_feed(
-    *, viewer: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+    *,
+    viewer: User,
+    before: int | None = None,
+    limit: int | None = None,
+    filters: FeedFilter | None = None,
+    sort: str = NEWEST,
 ) -> FeedPage:
     """Every activity in the company the viewer may see, newest first (fan-out on read).
 
@@ -390,10 +444,12 @@ def company_feed(
     limit = clamp_limit(limit)
     # Likes and join requests are record-only activities (they name a notification); not company news.
     qs = Activity.objects.exclude(verb__in=[Verb.LIKE, Verb.JOIN])
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
     if filters is not None:
         qs = filters.apply(qs)
+    if sort == LATEST_ACTIVITY:
+        return latest_activity_page([qs], limit=limit, viewer=viewer, before=before, via="")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
     return page_of(list(qs.select_related("actor").order_by("-pk")[: limit + 1]), limit, viewer)
 
 

@@ -15,7 +15,16 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.activity import registry
 from apps.activity.models import Activity
-from apps.activity.selectors import FeedFilter, FeedPage, access_activity, clamp_limit, page_of
+from apps.activity.selectors import (
+    LATEST_ACTIVITY,
+    NEWEST,
+    FeedFilter,
+    FeedPage,
+    access_activity,
+    clamp_limit,
+    latest_activity_page,
+    page_of,
+)
 from apps.activity.verbs import Verb
 
 from .models import (
@@ -123,15 +132,23 @@ def topic_search(*, q: str, limit: int = 10) -> list[Topic]:
 
 
 def bookmarks_feed(
-    *, viewer: User, before: int | None = None, limit: int | None = None, filters: FeedFilter | None = None
+    *,
+    viewer: User,
+    before: int | None = None,
+    limit: int | None = None,
+    filters: FeedFilter | None = None,
+    sort: str = NEWEST,
 ) -> FeedPage:
-    """What the viewer bookmarked, newest activity first; one range scan on their bookmarks."""
+    """What the viewer bookmarked, newest activity first (one range scan on their bookmarks) or
+    by latest activity."""
     limit = clamp_limit(limit)
     qs = Bookmark.objects.filter(user=viewer)
-    if before is not None:
-        qs = qs.filter(activity_id__lt=before)
     if filters is not None:
         qs = filters.apply(qs, "activity__")
+    if sort == LATEST_ACTIVITY:
+        return latest_activity_page([qs], limit=limit, viewer=viewer, before=before)
+    if before is not None:
+        qs = qs.filter(activity_id__lt=before)
     rows = list(qs.select_related("activity__actor").order_by("-activity_id")[: limit + 1])
     return page_of([r.activity for r in rows], limit, viewer)
 

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 
 from .. import registry
 from ..presenters import activity_to_dict
-from ..selectors import FeedFilter, FeedPage
+from ..selectors import NEWEST, SORTS, FeedFilter, FeedPage
 
 
 class FeedQuerySerializer(serializers.Serializer):
@@ -28,6 +28,13 @@ class FeedFilterQuerySerializer(FeedQuerySerializer):
     )
     since = serializers.DateTimeField(required=False, help_text="Published at or after (ISO 8601).")
     until = serializers.DateTimeField(required=False, help_text="Published before (ISO 8601).")
+    sort = serializers.ChoiceField(
+        choices=list(SORTS),
+        required=False,
+        default=NEWEST,
+        help_text="`newest`: newest item first. `activity`: latest activity first (a comment bumps "
+        "its post); the cursor is then an opaque sort key: pass `nextCursor` on.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "since" in attrs and "until" in attrs and attrs["since"] >= attrs["until"]:
@@ -44,9 +51,12 @@ FILTER_PARAMS = {
 }
 
 
-def parse_feed_query(request: Request) -> dict[str, Any]:
-    """`before` and `limit`, plus `filters` (a FeedFilter) when any filter parameter was given."""
-    query = FeedFilterQuerySerializer(data=request.query_params)
+def parse_feed_query(
+    request: Request, serializer: type[FeedFilterQuerySerializer] = FeedFilterQuerySerializer
+) -> dict[str, Any]:
+    """`before`, `limit` and `sort`, plus `filters` (a FeedFilter) when any filter parameter was
+    given, and whatever else `serializer` (a FeedFilterQuerySerializer) reads."""
+    query = serializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     data = dict(query.validated_data)
     wanted = {field: data.pop(param) for param, field in FILTER_PARAMS.items() if param in data}

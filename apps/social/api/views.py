@@ -455,7 +455,7 @@ class SearchQueryInput(FeedFilterQuerySerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "rank_before" in attrs and ("before" not in attrs or attrs["sort"] != "relevance"):
             raise serializers.ValidationError({"rank_before": "Only with sort=relevance and before."})
-        return attrs
+        return super().validate(attrs)
 
 
 class SearchApi(APIView):
@@ -468,14 +468,7 @@ class SearchApi(APIView):
 
     @extend_schema(parameters=[SearchQueryInput], responses=FeedPageSerializer)
     def get(self, request: Request) -> Response:
-        query = _valid(SearchQueryInput, request.query_params)
-        found = selectors.search_feed(
-            viewer=request.user,
-            q=query["q"],
-            sort=query["sort"],
-            rank_before=query.get("rank_before"),
-            **parse_feed_query(request),
-        )
+        found = selectors.search_feed(viewer=request.user, **parse_feed_query(request, SearchQueryInput))
         body = feed_page_response(request, found.page)
         if found.next_rank is not None:
             params = {k: v for k, v in request.query_params.items() if k not in ("before", "rank_before")}

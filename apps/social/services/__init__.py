@@ -10,7 +10,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -234,6 +235,10 @@ def comment_create(*, author: User, activity: Activity, body: str, source: str =
             streams=rendered.streams,
             payload={"content": rendered.html, "in_reply_to": activity.pk},
             source=source,
+        )
+        # The comment is the thread's latest activity: feeds sorted that way move it up.
+        Activity.objects.filter(pk=activity.pk).update(
+            bumped_id=Greatest(Coalesce("bumped_id", Value(0)), Value(published.pk))
         )
         thread = activity.object_stream
         if activity.object_type not in ("user", "group"):
