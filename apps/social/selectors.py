@@ -257,6 +257,7 @@ def group_members(*, group: Group, limit: int = 200) -> list[Membership]:
 
 
 def group_member_count(*, group: Group) -> int:
+    """How many members a group has (shown to outsiders of a private group too)."""
     return Membership.objects.filter(group=group).count()
 
 
