@@ -69,3 +69,22 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
                 elif "content" not in existing:
                     responses[code] = _error_response(existing.get("description") or description)
     return result
+
+
+def allow_empty_optional_query_values(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict:
+    """drf-spectacular postprocessing hook: optional query parameters accept an empty value.
+
+    The query serializers read a query string the way DRF reads a form: an optional parameter
+    given empty (`?verb=`, as an HTML form sends an unfilled field) counts as not given. Say so,
+    so clients and schema-driven tools know `?until=` is not an error.
+    """
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.integrations.context_processors.navigation",
             ],
         },
     },
@@ -343,6 +344,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "feedhub.openapi.add_error_responses",
+        "feedhub.openapi.allow_empty_optional_query_values",
     ],
 }
 

@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("apps.social.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.analytics.urls")),
+    path("", include("apps.integrations.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -87,6 +87,12 @@ class Follow(models.Model):
     muted = models.BooleanField(default=False)
     # Empty means every verb; otherwise only these verbs reach the follower's feed.
     verbs = models.JSONField(default=list, blank=True)
+    # Off: activities rolled up into the stream from related records (a client's briefs and
+    # deals, see `StreamKind.rolled_up_kinds`) do not reach the follower; the stream's own do.
+    include_related = models.BooleanField(default=True, db_default=True)
+    # The newest activity id when the follow began. A merged stream is read, not copied, so
+    # its follower's feed starts after this, as a copied stream's inbox would (0: everything).
+    since_activity_id = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "stream"], name="follow_unique")]

@@ -7,7 +7,7 @@ from typing import Any
 from apps.accounts.models import User
 
 from . import registry
-from .models import Activity
+from .models import Activity, Follow
 
 
 def person_to_dict(user: User | None) -> dict[str, Any] | None:
@@ -21,6 +21,16 @@ def person_to_dict(user: User | None) -> dict[str, Any] | None:
         "title": user.title,
         "avatar": user.avatar.url if user.avatar else None,
         "url": f"/people/{user.pk}/",
+    }
+
+
+def follow_to_dict(follow: Follow) -> dict[str, Any]:
+    return {
+        "stream": follow.stream,
+        "following": True,
+        "verbs": follow.verbs,
+        "muted": follow.muted,
+        "include_related": follow.include_related,
     }
 
 

@@ -47,6 +47,10 @@ class StreamKind:
     # Do followers hear (a notification) when an object of this kind is created or changed?
     # Records: yes. People, posts, comments, groups: their own notification reasons say who is told.
     notify_changes: bool = True
+    # Kinds whose activities are also written to this kind's streams (roll-up: a client's stream
+    # carries its briefs' and deals'). A follow with `include_related` off skips activities whose
+    # object is of one of these kinds.
+    rolled_up_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class DeliveredBatch:
     # Streams of the activity merged into followers' feeds at read time: their followers are
     # not in `recipient_ids` (websockets hear of it through the stream's group).
     merged_streams: list[str] = field(default_factory=list)
+    # The activity was fanned out before and now reaches more people (someone an edit newly
+    # mentions): `recipient_ids` are only those. Sinks that act once per activity skip it.
+    late: bool = False
 
 
 DeliverySink = Callable[[DeliveredBatch], None]
@@ -156,6 +163,27 @@ def direct_recipients(streams: Iterable[str]) -> set[int]:
         if kind is not None and kind.direct_recipients is not None:
             users |= kind.direct_recipients(object_id)
     return users
+
+
+def rolled_up_streams(object_type: str, streams: Iterable[str]) -> list[str]:
+    """Those of `streams` that carry an activity on an `object_type` object only by roll-up."""
+    rolled_up = []
+    for stream in streams:
+        kind = _kinds.get(split_stream(stream)[0])
+        if kind is not None and object_type in kind.rolled_up_kinds:
+            rolled_up.append(stream)
+    return sorted(rolled_up)
+
+
+def rollup_pairs() -> list[str]:
+    """Every roll-up as "<stream prefix>:<object kind>" (`client:deal`), for SQL filters."""
+    return sorted(f"{prefix}:{rolled}" for prefix, kind in _kinds.items() for rolled in kind.rolled_up_kinds)
+
+
+def rolls_up(prefix: str) -> bool:
+    """Does any other kind's activity roll up into streams of this kind?"""
+    kind = _kinds.get(prefix)
+    return kind is not None and bool(kind.rolled_up_kinds)
 
 
 def kind_for(prefix: str) -> StreamKind | None:

@@ -123,7 +123,7 @@ _MERGED_ROWS_SQL = """
     JOIN activity_mergedstream m ON m.stream = f.stream
     CROSS JOIN LATERAL (
         SELECT s.activity_id FROM activity_activitystream s {join}
-        WHERE s.stream = f.stream {where}
+        WHERE s.stream = f.stream AND s.activity_id > f.since_activity_id {where}
         ORDER BY s.activity_id DESC LIMIT %s
     ) l
     WHERE f.user_id = %s AND NOT f.muted
@@ -131,6 +131,12 @@ _MERGED_ROWS_SQL = """
 _VERB_FILTER_SQL = (
     "(f.verbs = '[]'::jsonb OR f.verbs @> "
     "to_jsonb((SELECT v.verb FROM activity_activity v WHERE v.id = s.activity_id)))"
+)
+# The roll-up switch: with it off, skip activities whose object kind rolls up into the stream's
+# kind (`client:deal`, from `registry.rollup_pairs`). The parameter is that list of pairs.
+_ROLLUP_FILTER_SQL = (
+    "(f.include_related OR NOT (split_part(f.stream, ':', 1) || ':' || "
+    "(SELECT r.object_type FROM activity_activity r WHERE r.id = s.activity_id)) = ANY(%s::text[]))"
 )
 
 
@@ -142,7 +148,7 @@ def _inbox_and_merged(
     inbox_sql, inbox_params = (
         inbox_rows.order_by("-activity_id").values("activity_id")[: limit + 1].query.sql_with_params()
     )
-    where, params, join = [_VERB_FILTER_SQL], [], ""
+    where, params, join = [_VERB_FILTER_SQL, _ROLLUP_FILTER_SQL], [registry.rollup_pairs()], ""
     if before is not None:
         where.append("s.activity_id < %s")
         params.append(before)
@@ -170,23 +176,33 @@ class MergedFollow:
     stream: str
     # Empty: every verb.
     verbs: list[str]
+    include_related: bool = True
+    # The stream's items from before the follow began are not the follower's news.
+    since_activity_id: int = 0
 
 
 def merged_follows(*, user: User) -> list[MergedFollow]:
     """The user's unmuted follows of streams merged at read time (docs: "Hybrid fan-out")."""
     return [
-        MergedFollow(stream=stream, verbs=verbs or [])
-        for stream, verbs in Follow.objects.filter(
+        MergedFollow(
+            stream=stream, verbs=verbs or [], include_related=include_related, since_activity_id=since
+        )
+        for stream, verbs, include_related, since in Follow.objects.filter(
             user=user, muted=False, stream__in=MergedStream.objects.values("stream")
-        ).values_list("stream", "verbs")
+        ).values_list("stream", "verbs", "include_related", "since_activity_id")
     ]
 
 
 def _merged_stream_rows(follow: MergedFollow, filters: FeedFilter | None = None) -> QuerySet:
-    """A merged stream's rows as the follower's inbox would hold them (their verb filter applied)."""
-    rows = ActivityStream.objects.filter(stream=follow.stream)
+    """A merged stream's rows as the follower's inbox would hold them (their verb filter and
+    roll-up switch applied)."""
+    rows = ActivityStream.objects.filter(stream=follow.stream, activity_id__gt=follow.since_activity_id)
     if follow.verbs:
         rows = rows.filter(activity__verb__in=follow.verbs)
+    if not follow.include_related:
+        kind = registry.kind_for(registry.split_stream(follow.stream)[0])
+        if kind is not None and kind.rolled_up_kinds:
+            rows = rows.exclude(activity__object_type__in=kind.rolled_up_kinds)
     if filters is not None:
         rows = filters.apply(rows, "activity__")
     return rows
@@ -240,6 +256,20 @@ def merged_after(*, user: User, position: int, limit: int) -> MergedBatch:
         position=activities[-1].pk if activities else position,
         more=more,
     )
+
+
+def merged_activity_for(*, user: User, activity_id: int) -> Activity | None:
+    """One activity of a merged stream the user follows (verb filter applied), if they may see it.
+
+    For the websocket: an activity whose transaction committed after a newer one on the same
+    merged stream was delivered lies behind the reader's position, so `merged_after` never
+    returns it; its own push names it, and this reads just that one.
+    """
+    rows = [_merged_stream_rows(f).filter(activity_id=activity_id) for f in merged_follows(user=user)]
+    if not rows:
+        return None
+    found = registry.visible_activities(user, _activities_by_ids_union(rows, 1))
+    return found[0] if found else None
 
 
 def newest_activity_id() -> int:
@@ -358,8 +388,8 @@ def company_feed(
     follow model exists to avoid. One range scan on the primary key plus the visibility checks.
     """
     limit = clamp_limit(limit)
-    # Likes are record-only activities (they notify the author); they are not company news.
-    qs = Activity.objects.exclude(verb=Verb.LIKE)
+    # Likes and join requests are record-only activities (they name a notification); not company news.
+    qs = Activity.objects.exclude(verb__in=[Verb.LIKE, Verb.JOIN])
     if before is not None:
         qs = qs.filter(pk__lt=before)
     if filters is not None:

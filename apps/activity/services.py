@@ -19,6 +19,7 @@ from apps.accounts.models import User
 from . import registry
 from .models import Activity, ActivityStream, Follow, InboxEntry, MergedStream
 from .presenters import activity_to_dict
+from .selectors import newest_activity_id
 from .tracking import Change
 from .verbs import Source
 
@@ -191,30 +192,97 @@ def _enqueue_fanout(activity_id: int) -> None:
 
 
 def follow_create(
-    *, user: User, stream: str, verbs: Sequence[str] | None = None, muted: bool = False
+    *,
+    user: User,
+    stream: str,
+    verbs: Sequence[str] | None = None,
+    muted: bool = False,
+    include_related: bool = True,
 ) -> Follow:
-    """Follow a stream (idempotent: following again updates the settings)."""
-    prefix, object_id = registry.split_stream(stream)
-    kind = registry.kind_for(prefix)
-    if kind is None or not kind.followable or not object_id:
-        raise ValidationError({"stream": f"Unknown stream {stream!r}."})
+    """Follow a stream (idempotent: following again replaces the settings with those given).
+
+    `include_related=False` leaves out what rolls up into the stream from related records (a
+    client's briefs and deals); it is refused on streams nothing rolls up into.
+    Raises ValidationError for an unknown or unfollowable stream.
+    """
+    _followable(stream)
+    _check_include_related(stream, include_related)
     follow, _ = Follow.objects.update_or_create(
-        user=user, stream=stream, defaults={"verbs": list(verbs or []), "muted": muted}
+        user=user,
+        stream=stream,
+        defaults={"verbs": list(verbs or []), "muted": muted, "include_related": include_related},
+        create_defaults={
+            "verbs": list(verbs or []),
+            "muted": muted,
+            "include_related": include_related,
+            "since_activity_id": newest_activity_id(),
+        },
     )
     return follow
 
 
+def follow_update(
+    *,
+    user: User,
+    stream: str,
+    verbs: Sequence[str] | None = None,
+    muted: bool | None = None,
+    include_related: bool | None = None,
+) -> Follow:
+    """Change the given settings of an existing follow, keeping the others.
+
+    Raises Follow.DoesNotExist when the user does not follow `stream`, ValidationError for
+    `include_related=False` on a stream nothing rolls up into.
+    """
+    if include_related is not None:
+        _check_include_related(stream, include_related)
+    with transaction.atomic():
+        follow = Follow.objects.select_for_update(no_key=True).get(user=user, stream=stream)
+        given = {
+            "verbs": list(verbs) if verbs is not None else None,
+            "muted": muted,
+            "include_related": include_related,
+        }
+        changed = {name: value for name, value in given.items() if value is not None}
+        for name, value in changed.items():
+            setattr(follow, name, value)
+        if changed:
+            follow.save(update_fields=list(changed))
+    return follow
+
+
+def _followable(stream: str) -> None:
+    prefix, object_id = registry.split_stream(stream)
+    kind = registry.kind_for(prefix)
+    if kind is None or not kind.followable or not object_id:
+        raise ValidationError({"stream": f"Unknown stream {stream!r}."})
+
+
+def _check_include_related(stream: str, include_related: bool) -> None:
+    prefix, _ = registry.split_stream(stream)
+    if not include_related and not registry.rolls_up(prefix):
+        raise ValidationError(
+            {"include_related": f"Nothing rolls up into {prefix!r} streams: there is nothing to leave out."}
+        )
+
+
 def follow_ensure(*, user: User, stream: str) -> None:
     """Make `user` follow `stream` without touching existing settings (auto-follow)."""
-    Follow.objects.bulk_create([Follow(user=user, stream=stream)], ignore_conflicts=True)
+    Follow.objects.bulk_create(
+        [Follow(user=user, stream=stream, since_activity_id=newest_activity_id())], ignore_conflicts=True
+    )
 
 
 def follow_auto(*, user_ids: Collection[int], stream: str, rule: str) -> set[int]:
     """Make those of `user_ids` whose auto-follow `rule` is on follow `stream`, keeping existing
     follows' settings (a muted thread stays muted). Returns who the rule applied to."""
     wanted = registry.auto_followers(rule, {uid for uid in user_ids if uid is not None})
+    if not wanted:
+        return wanted
+    since = newest_activity_id()
     Follow.objects.bulk_create(
-        [Follow(user_id=uid, stream=stream) for uid in sorted(wanted)], ignore_conflicts=True
+        [Follow(user_id=uid, stream=stream, since_activity_id=since) for uid in sorted(wanted)],
+        ignore_conflicts=True,
     )
     return wanted
 
@@ -245,12 +313,13 @@ def _recipient_ids(activity: Activity, streams: list[str], extra: set[int]) -> s
             cursor.execute(_RECIPIENTS_SQL, _recipient_params(activity, streams, extra))
             return {row[0] for row in cursor.fetchall()}
     recipients = set(extra)
-    for user_id, verbs in (
+    rolled_up = set(registry.rolled_up_streams(activity.object_type, streams))
+    for user_id, stream, verbs, include_related in (
         Follow.objects.filter(stream__in=streams, muted=False)
-        .values_list("user_id", "verbs")
+        .values_list("user_id", "stream", "verbs", "include_related")
         .iterator(chunk_size=5000)
     ):
-        if not verbs or activity.verb in verbs:
+        if (not verbs or activity.verb in verbs) and (include_related or stream not in rolled_up):
             recipients.add(user_id)
     if not recipients:
         return recipients
@@ -258,13 +327,15 @@ def _recipient_ids(activity: Activity, streams: list[str], extra: set[int]) -> s
 
 
 # Recipients in one statement: the stream index finds the follows, the per-follow verb filter is
-# a jsonb containment (`["Update"] @> "Update"`), and deactivated people drop out in the same query.
+# a jsonb containment (`["Update"] @> "Update"`), the roll-up switch drops follows of streams
+# that carry the activity only by roll-up, and deactivated people drop out in the same query.
 _RECIPIENTS_SQL = """
     SELECT u.id FROM accounts_user u
     WHERE u.is_active AND u.id IN (
         SELECT f.user_id FROM activity_follow f
         WHERE f.stream = ANY(%(streams)s) AND NOT f.muted
           AND (f.verbs = '[]'::jsonb OR f.verbs @> to_jsonb(%(verb)s::text))
+          AND (f.include_related OR f.stream <> ALL(%(rolled_up)s::text[]))
         UNION ALL SELECT unnest(%(extra)s::bigint[])
     )
 """
@@ -284,7 +355,13 @@ _COPY_TO_INBOX_SQL = (
 
 
 def _recipient_params(activity: Activity, streams: list[str], extra: set[int]) -> dict:
-    return {"streams": streams, "verb": activity.verb, "extra": sorted(extra), "activity": activity.pk}
+    return {
+        "streams": streams,
+        "verb": activity.verb,
+        "rolled_up": registry.rolled_up_streams(activity.object_type, streams),
+        "extra": sorted(extra),
+        "activity": activity.pk,
+    }
 
 
 def _inbox_insert(activity_id: int, user_ids: list[int]) -> None:
@@ -384,9 +461,43 @@ def activity_fanout(*, activity_id: int) -> FanoutResult:
         streams=streams,
         merged_streams=sorted(merged),
     )
+    _run_sinks(batch)
+    return FanoutResult(activity_id=activity.pk, recipients=len(recipients))
+
+
+def activity_deliver(*, activity: Activity, user_ids: Collection[int]) -> list[int]:
+    """Bring an already published activity into more people's news feeds (someone an edit newly
+    mentions), without fanning it out again.
+
+    Of `user_ids`, those active, allowed to see it and not holding it yet get an inbox row; after
+    commit the delivery sinks hear of exactly those (a `late` batch: a live push to them; sinks
+    that act once per activity, such as webhooks, skip it). Idempotent: a person gets the item
+    once, however often it is delivered. Returns who received it now. Call inside the caller's
+    transaction, as its last write: inbox writes hold a lock until commit.
+    """
+    wanted = set(User.objects.filter(pk__in=set(user_ids), is_active=True).values_list("pk", flat=True))
+    allowed = sorted(registry.users_who_can_see(activity, wanted)) if wanted else []
+    if not allowed:
+        return []
+    with transaction.atomic():
+        _serialize_inbox_writes()
+        holding = InboxEntry.objects.filter(activity=activity, user_id__in=allowed)
+        have = set(holding.values_list("user_id", flat=True))
+        new = [uid for uid in allowed if uid not in have]
+        InboxEntry.objects.bulk_create(
+            [InboxEntry(user_id=uid, activity=activity) for uid in new], ignore_conflicts=True
+        )
+        if new:
+            batch = registry.DeliveredBatch(
+                activity=activity, data=activity_to_dict(activity), recipient_ids=new, streams=[], late=True
+            )
+            transaction.on_commit(partial(_run_sinks, batch))
+    return new
+
+
+def _run_sinks(batch: registry.DeliveredBatch) -> None:
     for sink in registry.sinks():
         sink(batch)
-    return FanoutResult(activity_id=activity.pk, recipients=len(recipients))
 
 
 def _outbox_grace() -> timedelta:

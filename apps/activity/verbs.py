@@ -12,6 +12,7 @@ class Verb(models.TextChoices):
     LIKE = "Like"
     FOLLOW = "Follow"
     ANNOUNCE = "Announce"
+    JOIN = "Join"
     # Namespaced verbs of the social features.
     BEST_ANSWER = "question.best_answer"
     POLL_CLOSED = "poll.closed"

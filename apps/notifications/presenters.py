@@ -19,6 +19,11 @@ _VERB_PHRASES: dict[str, str] = {
     Reason.GROUP_ADDED: "added you to {target}",
     Reason.BEST_ANSWER: "chose your answer in {target}",
     Reason.POLL_CLOSED: "closed the poll {target}",
+    Reason.JOIN_REQUESTED: "asked to join {target}",
+}
+# Where the kind of thing a notification is about changes the words.
+_KIND_PHRASES: dict[tuple[str, str], str] = {
+    (Reason.LIKED, "comment"): "liked your comment “{target}”",
 }
 
 
@@ -35,8 +40,20 @@ def notification_title(notification: Notification) -> str:
     elif others > 1:
         who = f"{who} and {others} others"
     name = activity.object_name if activity.object_stream == notification.target else activity.target_name
-    phrase = _VERB_PHRASES.get(notification.reason, "updated {target}")
+    kind = registry.split_stream(notification.target)[0]
+    phrase = _KIND_PHRASES.get((notification.reason, kind)) or _VERB_PHRASES.get(
+        notification.reason, "updated {target}"
+    )
     return f"{who} {phrase.format(target=name or notification.target)}"
+
+
+def _url(notification: Notification) -> str:
+    """The target's page; for a target with none (a comment), the page of what it belongs to."""
+    activity = notification.activity
+    url = registry.stream_url(notification.target)
+    if not url and activity.target_type:
+        url = registry.stream_url(f"{activity.target_type}:{activity.target_id}")
+    return url
 
 
 def notification_to_dict(notification: Notification) -> dict[str, Any]:
@@ -47,7 +64,7 @@ def notification_to_dict(notification: Notification) -> dict[str, Any]:
         "unread": notification.unread,
         "title": notification_title(notification),
         "target": notification.target,
-        "url": registry.stream_url(notification.target),
+        "url": _url(notification),
         "actor": person_to_dict(notification.actor),
         "actor_count": notification.actor_count,
         "activity": activity_to_dict(notification.activity),

@@ -8,8 +8,9 @@ class Reason(models.TextChoices):
     ASSIGNED = "assigned", "I was made the owner of a record"
     MENTIONED = "mentioned", "Someone mentioned me"
     COMMENTED = "commented", "Someone replied to or commented on my post"
-    LIKED = "liked", "Someone liked my post"
+    LIKED = "liked", "Someone liked my post or comment"
     GROUP_ADDED = "group_added", "I was added to a group"
+    JOIN_REQUESTED = "join_requested", "Someone asked to join a group I run"
     BEST_ANSWER = "best_answer", "My answer was chosen as the best answer"
     POLL_CLOSED = "poll_closed", "A poll I voted in closed"
 
@@ -37,6 +38,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Reason.COMMENTED: Channel.INSTANT,
     Reason.LIKED: Channel.IN_APP,
     Reason.GROUP_ADDED: Channel.INSTANT,
+    Reason.JOIN_REQUESTED: Channel.INSTANT,
     Reason.BEST_ANSWER: Channel.INSTANT,
     Reason.POLL_CLOSED: Channel.IN_APP,
 }
@@ -48,6 +50,7 @@ REASON_PRIORITY: list[str] = [
     Reason.BEST_ANSWER,
     Reason.COMMENTED,
     Reason.GROUP_ADDED,
+    Reason.JOIN_REQUESTED,
     Reason.LIKED,
     Reason.POLL_CLOSED,
     Reason.RECORD_CHANGED,

@@ -269,6 +269,32 @@ def notify_for_activity(*, activity_id: int, recipient_ids: Collection[int]) -> 
     return total
 
 
+def notify_stream_followers_page(
+    *, activity_id: int, stream: str, after_user_id: int, limit: int
+) -> int | None:
+    """Notifications for one page of a merged stream's followers, by user id after `after_user_id`.
+
+    Fan-out copies nothing for a merged stream, so its followers are not among the batch's
+    recipients; they are found here instead, a page at a time on the `(stream, user)` index, with
+    the same filters fan-out applies (active, unmuted, verb filter, visibility at delivery time).
+    Returns where the next page starts, or None after the last. Idempotent like `notify`.
+    """
+    activity = Activity.objects.select_related("actor").filter(pk=activity_id).first()
+    if activity is None:
+        return None
+    page = list(
+        Follow.objects.filter(stream=stream, user_id__gt=after_user_id, muted=False, user__is_active=True)
+        .order_by("user_id")
+        .values_list("user_id", "verbs")[:limit]
+    )
+    wanted = [uid for uid, verbs in page if not verbs or activity.verb in verbs]
+    if wanted:
+        notify_for_activity(
+            activity_id=activity_id, recipient_ids=registry.users_who_can_see(activity, wanted)
+        )
+    return page[-1][0] if len(page) == limit else None
+
+
 def _close(qs) -> list[int]:
     """Mark these unread notifications read; returns the recipients whose counter must drop, once each."""
     rows = list(qs.filter(unread=True).select_for_update(no_key=True).values_list("pk", "recipient_id"))

@@ -3,8 +3,10 @@
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from apps.activity.deadletters import DeadLetterTask
 
@@ -27,6 +29,24 @@ def notify_activity_task(activity_id: int, recipient_ids: list[int]) -> int:
     """Create or aggregate the notifications one activity gives a chunk of its recipients."""
     result = services.notify_for_activity(activity_id=activity_id, recipient_ids=recipient_ids)
     return len(result.recipients)
+
+
+@shared_task(queue="notifications", **_RELIABLE)
+def notify_stream_followers_task(activity_id: int, stream: str, after_user_id: int = 0) -> int | None:
+    """Notify a merged stream's followers a page at a time; each page queues the next."""
+    after = services.notify_stream_followers_page(
+        activity_id=activity_id,
+        stream=stream,
+        after_user_id=after_user_id,
+        limit=settings.FEEDHUB["NOTIFY_CHUNK_SIZE"],
+    )
+    if after is not None:
+        try:
+            notify_stream_followers_task.delay(activity_id, stream, after)
+        except BrokerError as exc:
+            # Retried from this page: notifying it again changes nothing.
+            raise ConnectionError(f"next page of {stream} followers for activity {activity_id}") from exc
+    return after
 
 
 @shared_task(queue="notifications", acks_late=True)

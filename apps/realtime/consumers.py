@@ -65,6 +65,7 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         self.merged_position = (
             since if since is not None else await database_sync_to_async(selectors.newest_activity_id)()
         )
+        self.merged_start = self.merged_position
         # Also joins the groups of followed merged streams, so drain even without a cursor.
         replayed = await self._drain_news(
             limit=settings.FEEDHUB["REPLAY_LIMIT"] if since is not None else None
@@ -195,8 +196,25 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
         stream = envelope.get("stream")
         if stream in self.merged:
             await self._drain_news()
+            await self._send_late_merged(envelope["cursor"])
         if stream in self.streams and await database_sync_to_async(self._may_see)(envelope["data"]):
             await self._send_envelope(envelope)
+
+    async def _send_late_merged(self, activity_id: int) -> None:
+        """Deliver a merged-stream activity that committed after a newer one was sent.
+
+        Merged streams are drained by activity id, and an id is taken when a transaction
+        inserts, not when it commits: a slow publisher's activity can land behind the position.
+        Its push still names it, so anything pushed behind the position (but after this socket
+        started) and not yet sent is read by id, through the same checks.
+        """
+        if not self.merged_start < activity_id <= self.merged_position or ("news", activity_id) in self.sent:
+            return
+        activity = await database_sync_to_async(selectors.merged_activity_for)(
+            user=self.user, activity_id=activity_id
+        )
+        if activity is not None:
+            await self._send_news([activity], 0, None)
 
     async def stream_push(self, event: dict[str, Any]) -> None:
         """Channel-layer handler for `stream.push`: a stream's live state (poll tallies, like

@@ -36,6 +36,12 @@ def _name(model: type[TrackedRecord]):
     return name
 
 
+# Briefs and deals roll up into their client's stream (`record_update`, `_record_create`).
+ROLLED_UP_INTO: dict[type[TrackedRecord], tuple[str, ...]] = {
+    Client: tuple(m.stream_prefix for m in access.CHILD_MODELS)
+}
+
+
 def register() -> None:
     for prefix, model in RECORD_MODELS.items():
         registry.register_kind(
@@ -46,5 +52,6 @@ def register() -> None:
                 users_who_can_see=_users_who_can_see(model),
                 url=lambda object_id, prefix=prefix: record_url(prefix, object_id),
                 name=_name(model),
+                rolled_up_kinds=ROLLED_UP_INTO.get(model, ()),
             )
         )

@@ -11,7 +11,11 @@ import pytest
 from apps.activity import registry, selectors
 from apps.activity.models import Activity, InboxEntry, MergedStream
 from apps.activity.services import ObjectRef, activity_publish, follow_create
+from apps.notifications.models import Notification
+from apps.records.services import record_update
+from apps.social.services import post_create
 from tests.accounts.factories import UserFactory
+from tests.records.factories import make_brief, make_client, make_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +145,65 @@ def test_websocket_drain_reads_merged_streams_after_a_position(threshold, publis
     assert first.streams == [celebrity.stream_key]
     assert ([a.pk for a in first.activities], first.more) == ([later[0].pk, later[1].pk], True)
     assert ([a.pk for a in rest.activities], rest.more) == ([later[2].pk], False)
+
+
+@pytest.mark.parametrize("threshold", [COPIED, MERGED], indirect=True)
+def test_a_client_follow_without_related_records_gets_only_the_clients_own_activity(
+    threshold, django_capture_on_commit_callbacks
+):
+    owner = UserFactory()
+    client = make_client(owner=owner)
+    own_only, everything = UserFactory(), UserFactory()
+    follow_create(user=own_only, stream=client.stream_key, include_related=False)
+    follow_create(user=everything, stream=client.stream_key)
+    follow_create(user=UserFactory(), stream=client.stream_key)
+    start = selectors.newest_activity_id()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # The owner follows the client too: this fan-out finds four followers (merged above 2).
+        record_update(record=client, actor=owner, data={"name": "ACME Group"})
+    with django_capture_on_commit_callbacks(execute=True):
+        deal = make_deal(client=client, owner=owner)
+        brief = make_brief(client=client, owner=owner)
+        record_update(record=deal, actor=owner, data={"stage": "negotiation"})
+        post_create(author=owner, stream=client.stream_key, body="Kick-off on Monday")
+        record_update(record=brief, actor=owner, data={"status": "in_review"})
+        record_update(record=client, actor=owner, data={"tier": "key"})
+    new = Activity.objects.filter(pk__gt=start).order_by("-pk")
+    own = list(new.filter(object_type__in=["client", "post"]).values_list("pk", flat=True))
+    related = list(new.filter(object_type__in=["deal", "brief"]).values_list("pk", flat=True))
+
+    assert MergedStream.objects.filter(stream=client.stream_key).exists() is (threshold == MERGED)
+    assert (len(own), len(related)) == (3, 4)
+    # A merged stream's feed also holds what it carried before the follow: compare what came after.
+    assert [pk for pk in whole_feed(own_only, page_size=2) if pk > start] == own
+    assert [pk for pk in whole_feed(everything, page_size=2) if pk > start] == sorted(
+        [*own, *related], reverse=True
+    )
+    # Live delivery of a merged stream reads through the same switch.
+    live = selectors.merged_after(user=own_only, position=start, limit=50)
+    assert [a.pk for a in reversed(live.activities)] == (own if threshold == MERGED else [])
+    # Rolled-up activity never notifies (its record's own followers are told), switch or not.
+    notified = Notification.objects.filter(recipient__in=[own_only, everything]).values_list(
+        "target", flat=True
+    )
+    assert set(notified) == {client.stream_key}
+
+
+@pytest.mark.parametrize("threshold", [COPIED, MERGED], indirect=True)
+def test_a_new_follower_gets_what_happens_after_following_on_either_side_of_the_threshold(threshold, publish):
+    celebrity, late_fan = UserFactory(), UserFactory()
+    for fan in (UserFactory() for _ in range(3)):
+        follow_create(user=fan, stream=celebrity.stream_key)
+    before = [publish(actor=celebrity, obj=f"ext:old{i}") for i in range(3)]
+
+    follow_create(user=late_fan, stream=celebrity.stream_key)
+    after = [publish(actor=celebrity, obj=f"ext:new{i}") for i in range(2)]
+
+    assert MergedStream.objects.filter(stream=celebrity.stream_key).exists() is (threshold == MERGED)
+    assert whole_feed(late_fan, page_size=2) == [a.pk for a in reversed(after)]
+    assert not set(whole_feed(late_fan, page_size=10)) & {a.pk for a in before}
+    # Live delivery reads merged streams the same way.
+    assert [a.pk for a in selectors.merged_after(user=late_fan, position=0, limit=10).activities] == (
+        [a.pk for a in after] if threshold == MERGED else []
+    )

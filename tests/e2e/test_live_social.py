@@ -62,3 +62,33 @@ def test_likes_comments_and_mentions_notify_the_author_live_and_votes_push_talli
     ]
     assert seen[1]["data"]["title"] == "Bo Lee and 1 other liked Lunch, @author?"
     assert (tallies["poll"], tallies["tallies"], tallies["votes"]) == (post.pk, [0, 1], 1)
+
+
+def test_a_mention_added_by_editing_a_post_reaches_the_mentioned_socket_once(stack):
+    author, dana = UserFactory(), UserFactory(username="dana")
+    post = post_create(author=author, stream=author.stream_key, body="Plans")
+    author_auth = bearer(author)
+    token = bearer(dana)["Authorization"].removeprefix("Bearer ")
+
+    async def scenario() -> tuple[list[dict], dict]:
+        async with websockets.connect(f"{stack.ws_url}/ws/feed/?token={token}") as ws:
+            await next_of_type(ws, "ready")
+            async with httpx.AsyncClient(base_url=stack.base_url, timeout=10) as http:
+                for body in ("Plans, @dana?", "Plans, @dana? Friday."):
+                    edited = await http.patch(
+                        f"/api/v1/posts/{post.pk}/", json={"body": body}, headers=author_auth
+                    )
+                    assert edited.status_code == 200, edited.text
+                # A later item: whatever arrives before it would be a second copy of the edited post.
+                later = await http.post(
+                    "/api/v1/posts/",
+                    json={"body": "And @dana, lunch?", "stream": author.stream_key},
+                    headers=author_auth,
+                )
+                assert later.status_code == 201, later.text
+            return [await next_of_type(ws, "activity"), await next_of_type(ws, "activity")], later.json()
+
+    (first, second), later = asyncio.run(scenario())
+
+    assert (first["feed"], first["cursor"]) == ("news", post.activity_id)
+    assert (second["feed"], second["cursor"]) == ("news", later["activity"])

@@ -17,8 +17,10 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -31,14 +33,18 @@ from tests.integrations.factories import make_integration, make_key
 from tests.records.factories import make_deal
 
 
-def _load_schema() -> schemathesis.schemas.BaseSchema:
+def _load_schema(mode: GenerationMode) -> schemathesis.schemas.BaseSchema:
     raw = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True), default=str))
     schema = schemathesis.openapi.from_dict(raw)
+    schema.config.generation.update(modes=[mode])
     schema.app = get_wsgi_application()
     return schema
 
 
-schema = _load_schema()
+schema = _load_schema(GenerationMode.POSITIVE)
+# Requests that break the schema (wrong types, missing fields, out-of-range values, unknown enum
+# members): each must be refused with a documented 4xx, never accepted and never a 500.
+invalid_input_schema = _load_schema(GenerationMode.NEGATIVE)
 
 CHECKS = [
     not_a_server_error,
@@ -69,6 +75,18 @@ def credentials(db, _keep_test_connection):
     return {"personalToken": token, "integrationApiKey": key}
 
 
+def examples(count: int):
+    """Hypothesis settings for one operation: `count` reproducible examples, no deadline."""
+    return settings(
+        max_examples=count,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+
+
 def _bearer_for(case, credentials: dict[str, str]) -> str:
     """The personal token wherever it is accepted; the key on endpoints that take only keys."""
     security = case.operation.definition.raw.get("security") or [{"personalToken": []}]
@@ -78,15 +96,24 @@ def _bearer_for(case, credentials: dict[str, str]) -> str:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=25,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@examples(25)
 def test_api_operation_conforms_to_its_schema(case, credentials):
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_bearer_for(case, credentials)}"}
 
     case.call_and_validate(checks=CHECKS)
+
+
+NEGATIVE_CHECKS = [
+    not_a_server_error,
+    negative_data_rejection,
+    status_code_conformance,
+    content_type_conformance,
+]
+
+
+@invalid_input_schema.parametrize()
+@examples(10)
+def test_api_operation_rejects_input_that_breaks_its_schema(case, credentials):
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {_bearer_for(case, credentials)}"}
+
+    case.call_and_validate(checks=NEGATIVE_CHECKS)

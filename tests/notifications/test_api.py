@@ -236,3 +236,26 @@ def test_liked_notification_shape_over_rest(api, django_capture_on_commit_callba
     [item] = [n for n in api.get("/api/v1/notifications/").json()["orderedItems"] if n["reason"] == "liked"]
 
     assert (item["actor"]["id"], item["actor_count"], item["activity"]["type"]) == (liker.pk, 1, "Like")
+
+
+def test_a_join_request_and_a_comment_like_over_rest_show_in_the_bell_with_their_words(api, reader):
+    from apps.social.services import comment_create, group_create, post_create
+
+    owner = UserFactory(first_name="Olga", last_name="Ito")
+    group = group_create(actor=owner, name="Board", is_private=True)
+    post = post_create(author=owner, stream=owner.stream_key, body="Plans?")
+    comment = comment_create(author=owner, activity=post.activity, body="Friday works")
+    reader.first_name, reader.last_name = "Ann", "Lee"
+    reader.save(update_fields=["first_name", "last_name"])
+    api.force_authenticate(reader)
+
+    assert api.post(f"/api/v1/groups/{group.pk}/members/", {}, format="json").status_code == 202
+    assert api.post(f"/api/v1/comments/{comment.pk}/like/").status_code == 200
+    api.force_authenticate(owner)
+    items = api.get("/api/v1/notifications/").json()["orderedItems"]
+
+    assert [(n["reason"], n["title"], n["url"]) for n in items] == [
+        # A comment has no page of its own: the link goes to its thread.
+        ("liked", "Ann Lee liked your comment “Friday works”", f"/posts/{post.pk}/"),
+        ("join_requested", "Ann Lee asked to join Board", f"/groups/{group.pk}/"),
+    ]

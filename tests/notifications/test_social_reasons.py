@@ -6,18 +6,22 @@ import pytest
 from django.utils import timezone
 
 from apps.activity.models import ActivityStream, Follow, InboxEntry
+from apps.activity.selectors import company_feed
 from apps.activity.services import follow_create
 from apps.notifications.models import Notification
 from apps.notifications.presenters import notification_title
-from apps.notifications.services import channel_set
+from apps.notifications.services import channel_set, notification_mute
+from apps.social.models import Membership
 from apps.social.services import (
     comment_create,
+    comment_like_create,
     comment_update,
     group_create,
     join_request_create,
     join_request_decide,
     like_create,
     membership_add,
+    membership_remove,
     post_create,
     post_update,
 )
@@ -176,7 +180,8 @@ def test_being_added_to_a_group_or_approved_tells_that_person_only(django_captur
     assert reasons(added) == [("group_added", group.stream_key)]
     assert reasons(asker) == [("group_added", group.stream_key)]
     assert [n.unread for n in notifications_of(member)] == [False]
-    assert reasons(owner) == []
+    # The owner, an admin, was asked.
+    assert reasons(owner) == [("join_requested", group.stream_key)]
 
 
 def test_a_closing_poll_tells_its_voters_and_author_and_no_one_else(django_capture_on_commit_callbacks):
@@ -216,3 +221,112 @@ def test_new_reasons_follow_email_preferences(mailbox, django_capture_on_commit_
     assert message["To"] == answerer.email
     assert "Priya Shah’s answer" in message["Subject"]
     assert reasons(quiet) == [("best_answer", f"post:{question.pk}")]
+
+
+def test_three_likes_of_a_comment_aggregate_into_one_notification_for_its_author_only(
+    django_capture_on_commit_callbacks,
+):
+    author, commenter, follower = UserFactory(), UserFactory(), UserFactory()
+    likers = [UserFactory(first_name=n, last_name="Lee") for n in ("Ann", "Bo", "Cy")]
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Plans?")
+        follow_create(user=follower, stream=f"post:{post.pk}")
+        comment = comment_create(author=commenter, activity=post.activity, body="Friday works")
+        Notification.objects.update(unread=False, open_key=None)
+        for liker in likers:
+            comment_like_create(user=liker, comment=comment)
+        comment_like_create(user=likers[0], comment=comment)
+        comment_like_create(user=commenter, comment=comment)
+
+    [notification] = [n for n in notifications_of(commenter) if n.unread]
+    assert (notification.reason, notification.target, notification.actor_count) == (
+        "liked",
+        f"comment:{comment.pk}",
+        3,
+    )
+    assert notification_title(notification) == "Cy Lee and 2 others liked your comment “Friday works”"
+    assert all(n.reason != "liked" for u in [author, follower, *likers] for n in notifications_of(u))
+    assert not InboxEntry.objects.filter(activity__verb="Like").exists()
+
+
+def test_a_single_comment_like_names_the_liker_and_the_comment(django_capture_on_commit_callbacks):
+    author, commenter = UserFactory(), UserFactory()
+    liker = UserFactory(first_name="Ann", last_name="Lee")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Plans?")
+        comment = comment_create(author=commenter, activity=post.activity, body="Friday works")
+        comment_like_create(user=liker, comment=comment)
+
+    [notification] = notifications_of(commenter)
+    assert notification_title(notification) == "Ann Lee liked your comment “Friday works”"
+
+
+@pytest.mark.parametrize("silenced_by", ["reason_off", "thread_muted", "record_muted", "lost_access"])
+def test_a_comment_like_is_not_told_to_an_author_who_silenced_it_or_may_not_see_it(
+    silenced_by, django_capture_on_commit_callbacks
+):
+    owner, commenter = UserFactory(), UserFactory()
+    group = group_create(actor=owner, name="Board", is_private=True)
+    membership_add(group=group, user=commenter, actor=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=owner, stream=group.stream_key, body="Numbers")
+        comment = comment_create(author=commenter, activity=post.activity, body="Looks right")
+    if silenced_by == "reason_off":
+        channel_set(user=commenter, reason="liked", channel="off")
+    elif silenced_by == "thread_muted":
+        follow_create(user=commenter, stream=f"post:{post.pk}", muted=True)
+    elif silenced_by == "record_muted":
+        notification_mute(user=commenter, stream=f"post:{post.pk}")
+    else:
+        membership_remove(group=group, user=commenter, actor=owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_like_create(user=owner, comment=comment)
+
+    assert [n.reason for n in notifications_of(commenter) if n.reason != "group_added"] == []
+
+
+def test_a_join_request_tells_the_groups_admins_and_approval_tells_the_requester(
+    django_capture_on_commit_callbacks,
+):
+    owner, co_admin, member = UserFactory(), UserFactory(), UserFactory()
+    askers = [UserFactory(first_name=n, last_name="Kim") for n in ("Ann", "Bo")]
+    group = group_create(actor=owner, name="Board", is_private=True)
+    membership_add(group=group, user=member, actor=owner)
+    membership_add(group=group, user=co_admin, actor=owner)
+    Membership.objects.filter(group=group, user=co_admin).update(role=Membership.Role.ADMIN)
+    Notification.objects.update(unread=False, open_key=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = join_request_create(group=group, user=askers[0])
+        assert join_request_create(group=group, user=askers[0]) == first
+        join_request_create(group=group, user=askers[1])
+        join_request_decide(join_request=first, actor=co_admin, approve=True)
+
+    for admin in (owner, co_admin):
+        [asked] = [n for n in notifications_of(admin) if n.unread]
+        assert (asked.reason, asked.target, asked.actor_count) == ("join_requested", group.stream_key, 2)
+        assert notification_title(asked) == "Bo Kim and 1 other asked to join Board"
+    assert [n.unread for n in notifications_of(member)] == [False]
+    assert reasons(askers[0]) == [("group_added", group.stream_key)]
+    assert reasons(askers[1]) == []
+    # A join request is no one's news: in no inbox, and not in the company feed of those who may see it.
+    assert not InboxEntry.objects.filter(activity__verb="Join").exists()
+    assert "Join" not in {a.verb for a in company_feed(viewer=owner).items}
+
+
+def test_join_requests_follow_the_admins_preferences(mailbox, django_capture_on_commit_callbacks):
+    owner, quiet_admin, asker = UserFactory(), UserFactory(), UserFactory(first_name="Ann", last_name="Kim")
+    group = group_create(actor=owner, name="Board", is_private=True)
+    membership_add(group=group, user=quiet_admin, actor=owner)
+    Membership.objects.filter(group=group, user=quiet_admin).update(role=Membership.Role.ADMIN)
+    channel_set(user=quiet_admin, reason="join_requested", channel="off")
+    mailbox.messages.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        join_request_create(group=group, user=asker)
+
+    [message] = mailbox.messages
+    assert message["To"] == owner.email
+    assert "Ann Kim asked to join Board" in message["Subject"]
+    assert "join_requested" not in {n.reason for n in notifications_of(quiet_admin)}

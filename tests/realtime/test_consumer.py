@@ -1,9 +1,13 @@
 """The feed consumer in-process, over the real channel layer (Redis when REDIS_URL is set)."""
 
+import threading
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection, transaction
 
+from apps.activity.services import ObjectRef, activity_publish, follow_create
 from apps.records.models import Deal
 from apps.records.services import record_update
 from feedhub.asgi import application
@@ -74,23 +78,21 @@ async def test_ping_is_answered_and_unknown_messages_get_an_error():
     await ws.disconnect()
 
 
+def celebrity_with_reader():
+    """A person with three followers, one of them the reader (over a threshold of 2: merged)."""
+    celebrity, reader = UserFactory(), UserFactory()
+    for fan in [reader, UserFactory(), UserFactory()]:
+        follow_create(user=fan, stream=celebrity.stream_key)
+    return celebrity, reader
+
+
+def publish(actor, object_id: str) -> int:
+    return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
+
+
 async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings):
     settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": 2}
-
-    def setup():
-        from apps.activity.services import follow_create
-
-        celebrity, reader = UserFactory(), UserFactory()
-        for fan in [reader, UserFactory(), UserFactory()]:
-            follow_create(user=fan, stream=celebrity.stream_key)
-        return celebrity, reader
-
-    def publish(actor, object_id: str) -> int:
-        from apps.activity.services import ObjectRef, activity_publish
-
-        return activity_publish(actor=actor, verb="Update", obj=ObjectRef(type="ext", id=object_id)).pk
-
-    celebrity, reader = await database_sync_to_async(setup)()
+    celebrity, reader = await database_sync_to_async(celebrity_with_reader)()
     promoting = await database_sync_to_async(publish)(celebrity, "1")  # copied; marks the stream merged
     ws = await connect(reader)
     assert (await ws.receive_json_from())["type"] == "ready"
@@ -107,3 +109,109 @@ async def test_items_of_a_merged_stream_arrive_live_once_and_on_resume(settings)
     assert (replay["feed"], replay["cursor"]) == ("news", merged)
     assert (await resumed.receive_json_from())["type"] == "ready"
     await resumed.disconnect()
+
+
+async def test_a_merged_stream_item_that_commits_after_a_newer_one_still_arrives_live(settings):
+    settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": 2}
+    celebrity, reader = await database_sync_to_async(celebrity_with_reader)()
+    await database_sync_to_async(publish)(celebrity, "promote")  # copied; marks the stream merged
+    ws = await connect(reader)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    # A slow publisher takes the lower id, then holds its transaction open while a newer
+    # activity on the same stream commits and is delivered.
+    inserted, release, slow = threading.Event(), threading.Event(), {}
+
+    def slow_publisher():
+        try:
+            with transaction.atomic():
+                slow["id"] = publish(celebrity, "slow")
+                inserted.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_publisher)
+    thread.start()
+    assert inserted.wait(timeout=10)
+    fast = await database_sync_to_async(publish)(celebrity, "fast")
+    first = await ws.receive_json_from(timeout=3)
+    assert (first["feed"], first["cursor"]) == ("news", fast)
+    assert slow["id"] < fast
+
+    release.set()
+    thread.join(timeout=10)
+
+    late = await ws.receive_json_from(timeout=3)
+    assert (late["feed"], late["cursor"]) == ("news", slow["id"])
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+
+@pytest.mark.parametrize("threshold", [1000, 2])
+async def test_a_client_follow_without_related_records_pushes_only_the_clients_own_changes(
+    settings, threshold
+):
+    settings.FEEDHUB = {**settings.FEEDHUB, "FANOUT_THRESHOLD": threshold}
+
+    def setup():
+        from apps.activity.services import follow_create
+        from tests.records.factories import make_client
+
+        owner, fan = UserFactory(), UserFactory()
+        client = make_client(owner=owner)
+        for follower in (fan, UserFactory()):
+            follow_create(user=follower, stream=client.stream_key, include_related=follower is not fan)
+        record_update(record=client, actor=owner, data={"name": "ACME Group"})  # merges it above 2
+        return client, make_deal(client=client, owner=owner), fan
+
+    def changes(client, deal) -> int:
+        from apps.activity.models import Activity
+
+        record_update(record=deal, actor=deal.owner, data={"stage": Deal.Stage.NEGOTIATION})
+        record_update(record=client, actor=client.owner, data={"tier": "key"})
+        return Activity.objects.latest("pk").pk
+
+    client, deal, fan = await database_sync_to_async(setup)()
+    ws = await connect(fan)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    retiered = await database_sync_to_async(changes)(client, deal)
+
+    messages = [await ws.receive_json_from(timeout=3)]
+    while not await ws.receive_nothing(timeout=0.5):
+        messages.append(await ws.receive_json_from())
+    await ws.disconnect()
+    assert [(m["feed"], m["cursor"]) for m in messages if m["type"] == "activity"] == [("news", retiered)]
+    # Copied, the client's change also notifies its follower; the deal's change never does.
+    notified = {m["data"]["target"] for m in messages if m["type"] == "notification"}
+    assert notified <= {client.stream_key}
+
+
+async def test_a_mention_added_by_an_edit_arrives_live_once():
+    def setup():
+        from apps.social.services import post_create
+
+        author, dana = UserFactory(), UserFactory(username="dana")
+        return post_create(author=author, stream=author.stream_key, body="Plans"), dana
+
+    def edit(post, body: str) -> None:
+        from apps.social.services import post_update
+
+        post_update(post=post, actor=post.author, body=body)
+
+    post, dana = await database_sync_to_async(setup)()
+    ws = await connect(dana)
+    assert (await ws.receive_json_from())["type"] == "ready"
+
+    await database_sync_to_async(edit)(post, "Plans, @dana?")
+    await database_sync_to_async(edit)(post, "Plans, @dana? Friday.")
+
+    messages = [await ws.receive_json_from(timeout=3)]
+    while not await ws.receive_nothing(timeout=0.5):
+        messages.append(await ws.receive_json_from())
+    await ws.disconnect()
+    assert [(m["feed"], m["cursor"]) for m in messages if m["type"] == "activity"] == [
+        ("news", post.activity_id)
+    ]
+    assert [m["data"]["reason"] for m in messages if m["type"] == "notification"] == ["mentioned"]

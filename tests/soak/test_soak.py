@@ -35,6 +35,7 @@ SOCKETS = int(os.environ.get("FEEDHUB_SOAK_SOCKETS", "100"))
 WRITES_PER_SECOND = float(os.environ.get("FEEDHUB_SOAK_WRITES_PER_SECOND", "10"))
 READS_PER_SECOND = float(os.environ.get("FEEDHUB_SOAK_READS_PER_SECOND", "20"))
 RESTART_SECONDS = int(os.environ.get("FEEDHUB_SOAK_RESTART_SECONDS", "60"))
+RAMP_SECONDS = float(os.environ.get("FEEDHUB_SOAK_RAMP_SECONDS", "30"))
 
 pytestmark = [
     pytest.mark.soak,
@@ -90,8 +91,19 @@ def test_soak_steady_mix_loses_nothing_duplicates_nothing_and_memory_stays_flat(
     async def scenario() -> list[ResumingClient]:
         nonlocal worker
         clients = [ResumingClient(f"ws://127.0.0.1:{port}/ws/feed/?token={t}") for t in watch_tokens]
-        tasks = [asyncio.create_task(c.run()) for c in clients]
-        await asyncio.sleep(2)
+        # Sockets open over RAMP_SECONDS, as people arrive, and the clock starts once every one is
+        # live: a soak measures the steady state, and a thousand simultaneous handshakes on one
+        # Daphne process is a reconnect storm, which the chaos test covers.
+        ramp_started = time.monotonic()
+        tasks = []
+        for c in clients:
+            tasks.append(asyncio.create_task(c.run()))
+            await asyncio.sleep(RAMP_SECONDS / len(clients))
+        ready_by = time.monotonic() + 300
+        while waiting := sum(c.cursor is None for c in clients):
+            assert time.monotonic() < ready_by, f"{waiting} sockets not ready 300 s after the ramp-up"
+            await asyncio.sleep(0.5)
+        figures["ramp_up_seconds"] = round(time.monotonic() - ramp_started, 1)
         stop_at = time.monotonic() + SECONDS
         stages = ["negotiation", "proposal"]
         locks = {deal.pk: asyncio.Lock() for deal in deals}
@@ -181,8 +193,11 @@ def test_soak_steady_mix_loses_nothing_duplicates_nothing_and_memory_stays_flat(
     duplicated = sum(len(v) - len(set(v)) for v in inbox.values())
     ws_missing = ws_duplicates = 0
     for user, c in zip(watchers, clients, strict=True):
+        # Clients receive activity ids as cursors, not inbox row ids.
         expected = set(
-            InboxEntry.objects.filter(user=user, activity__verb="Update").values_list("pk", flat=True)
+            InboxEntry.objects.filter(user=user, activity__verb="Update").values_list(
+                "activity_id", flat=True
+            )
         )
         ws_missing += len(expected - set(c.received))
         ws_duplicates += len(c.received) - len(set(c.received))

@@ -5,7 +5,7 @@ from apps.activity.services import activity_fanout, follow_create
 from apps.social.models import Bookmark, Comment, Like, Membership, Post
 from apps.social.services import bookmark_create, comment_like_create, like_create
 from tests.accounts.factories import UserFactory
-from tests.records.factories import make_deal
+from tests.records.factories import make_client, make_deal
 from tests.social.factories import make_comment, make_post
 
 pytestmark = pytest.mark.django_db
@@ -286,7 +286,13 @@ def test_follow_any_stream_list_its_followers_and_unfollow(api, user):
 
     for stream in ("topic:pricing", deal.stream_key, deal.owner.stream_key):
         response = api.post("/api/v1/follows/", {"stream": stream, "verbs": ["Create"]}, format="json")
-        assert response.json() == {"stream": stream, "following": True, "verbs": ["Create"], "muted": False}
+        assert response.json() == {
+            "stream": stream,
+            "following": True,
+            "verbs": ["Create"],
+            "muted": False,
+            "include_related": True,
+        }
     followers = api.get(f"/api/v1/streams/{deal.stream_key}/followers/").json()
     assert followers["totalItems"] == 2
     assert [p["id"] for p in followers["orderedItems"]] == [user.pk, deal.owner.pk]
@@ -313,6 +319,74 @@ def test_bad_follow_is_a_400_and_follows_nothing(api, user, body, field):
     assert response.status_code == 400
     assert list(response.json()["fields"]) == [field]
     assert not Follow.objects.filter(user=user).exists()
+
+
+def test_a_client_follow_leaves_out_related_records_when_followed_so_or_changed_later(api, user):
+    client = make_client()
+    api.force_authenticate(user)
+
+    followed = api.post(
+        "/api/v1/follows/", {"stream": client.stream_key, "include_related": False}, format="json"
+    )
+    muted = api.patch("/api/v1/follows/", {"stream": client.stream_key, "muted": True}, format="json")
+    back = api.patch(
+        "/api/v1/follows/", {"stream": client.stream_key, "include_related": True}, format="json"
+    )
+    via_record = api.post(f"/api/v1/clients/{client.pk}/follow/", {"include_related": False}, format="json")
+
+    assert followed.json()["include_related"] is False
+    # PATCH changes only what it names: the roll-up switch survives muting.
+    assert (muted.json()["muted"], muted.json()["include_related"]) == (True, False)
+    assert (back.json()["muted"], back.json()["include_related"]) == (True, True)
+    assert via_record.json() == {
+        "stream": client.stream_key,
+        "following": True,
+        "verbs": [],
+        "muted": False,
+        "include_related": False,
+    }
+    follow = Follow.objects.get(user=user, stream=client.stream_key)
+    assert (follow.muted, follow.include_related) == (False, False)
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "status", "error", "fields"),
+    [
+        # Nothing rolls up into a deal's stream, so there is nothing to leave out.
+        ("post", {"stream": "DEAL", "include_related": False}, 400, "validation_error", ["include_related"]),
+        ("patch", {"stream": "DEAL", "include_related": False}, 400, "validation_error", ["include_related"]),
+        ("patch", {"stream": "CLIENT"}, 400, "validation_error", ["non_field_errors"]),
+        (
+            "patch",
+            {"stream": "CLIENT", "include_related": "maybe"},
+            400,
+            "validation_error",
+            ["include_related"],
+        ),
+        ("patch", {"stream": "OTHER_CLIENT", "muted": True}, 404, "not_found", None),
+    ],
+)
+def test_bad_follow_settings_are_precise_4xx_and_change_nothing(
+    api, user, method, body, status, error, fields
+):
+    deal = make_deal()
+    client = deal.client
+    other_client = make_client()
+    follow_create(user=user, stream=client.stream_key)
+    follow_create(user=user, stream=deal.stream_key)
+    streams = {"DEAL": deal.stream_key, "CLIENT": client.stream_key, "OTHER_CLIENT": other_client.stream_key}
+    api.force_authenticate(user)
+
+    response = getattr(api, method)(
+        "/api/v1/follows/", {**body, "stream": streams[body["stream"]]}, format="json"
+    )
+
+    assert (response.status_code, response.json()["error"]) == (status, error)
+    assert (list(response.json()["fields"]) if fields else None) == fields
+    assert set(Follow.objects.filter(user=user).values_list("stream", "muted", "include_related")) == {
+        (client.stream_key, False, True),
+        (deal.stream_key, False, True),
+    }
 
 
 def _news_feed_with_social_items(user, count: int) -> None:

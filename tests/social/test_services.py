@@ -1,16 +1,22 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from apps.activity import registry
 from apps.activity.models import Activity, ActivityStream, Follow, InboxEntry
+from apps.activity.selectors import news_feed
 from apps.activity.services import follow_create
+from apps.notifications.models import Notification
 from apps.social.models import ActivityCounts, Comment, Post, Topic
 from apps.social.services import (
     comment_create,
     comment_delete,
     comment_like_create,
     comment_like_delete,
+    comment_update,
+    group_create,
     like_create,
     like_delete,
+    membership_add,
     post_create,
     post_delete,
     post_update,
@@ -206,3 +212,75 @@ def test_mention_streams_cannot_be_followed():
 
     with pytest.raises(ValidationError):
         follow_create(user=user, stream=f"mention:{UserFactory().pk}")
+
+
+@pytest.fixture
+def deliveries(monkeypatch) -> list[tuple[int, list[int], bool]]:
+    """What the delivery sinks are handed: (activity, recipients, late), through a registered probe."""
+    seen: list[tuple[int, list[int], bool]] = []
+    monkeypatch.setitem(
+        registry._sinks,
+        "probe",
+        lambda batch: seen.append((batch.activity.pk, batch.recipient_ids, batch.late)),
+    )
+    return seen
+
+
+def test_a_mention_added_by_editing_a_post_reaches_the_news_feed_and_live_delivery_once(
+    deliveries, django_capture_on_commit_callbacks
+):
+    author, follower, dana = UserFactory(), UserFactory(), UserFactory(username="dana")
+    follow_create(user=follower, stream=author.stream_key)
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Plans")
+    deliveries.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_update(post=post, actor=author, body="Plans, @dana?")
+        post_update(post=post, actor=author, body="Plans, @dana? Soon.")
+        post_update(post=post, actor=author, body="Plans.")
+        post_update(post=post, actor=author, body="Plans again, @dana!")
+
+    assert inbox_of(dana) == [post.activity_id]
+    assert [a.pk for a in news_feed(user=dana).items] == [post.activity_id]
+    # Only the newly mentioned person hears of it, once; followers are not pushed it again.
+    assert deliveries == [(post.activity_id, [dana.pk], True)]
+    assert inbox_of(follower) == [post.activity_id]
+
+
+def test_a_mention_added_by_editing_a_comment_reaches_the_news_feed_once(
+    deliveries, django_capture_on_commit_callbacks
+):
+    author, commenter, sam = UserFactory(), UserFactory(), UserFactory(username="sam")
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=author, stream=author.stream_key, body="Plans?")
+        comment = comment_create(author=commenter, activity=post.activity, body="Ask around")
+    deliveries.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_update(comment=comment, actor=commenter, body="Ask @sam")
+        comment_update(comment=comment, actor=commenter, body="Ask @sam, really")
+
+    reply = Activity.objects.get(object_type="comment", object_id=str(comment.pk))
+    assert inbox_of(sam) == [reply.pk]
+    assert deliveries == [(reply.pk, [sam.pk], True)]
+
+
+def test_a_mention_added_by_an_edit_never_reaches_someone_who_may_not_see_the_post(
+    deliveries, django_capture_on_commit_callbacks
+):
+    owner, member, outsider = UserFactory(), UserFactory(), UserFactory(username="outsider")
+    group = group_create(actor=owner, name="Board", is_private=True)
+    membership_add(group=group, user=member, actor=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        post = post_create(author=owner, stream=group.stream_key, body="Numbers")
+        comment = comment_create(author=member, activity=post.activity, body="Looks right")
+    deliveries.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_update(post=post, actor=owner, body="Numbers for @outsider")
+        comment_update(comment=comment, actor=member, body="Looks right, @outsider")
+
+    assert inbox_of(outsider) == []
+    assert deliveries == []
+    assert not Notification.objects.filter(recipient=outsider).exists()

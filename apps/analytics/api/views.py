@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.activity.api.fields import JsonBooleanField
 from apps.activity.selectors import stream_visible
 
 from .. import selectors, services
@@ -238,7 +239,7 @@ class SubjectApi(AnalyticsApi):
 
 
 class PulseSerializer(serializers.Serializer):
-    enabled = serializers.BooleanField(help_text="Send me the weekly pulse about my direct reports' records.")
+    enabled = JsonBooleanField(help_text="Send me the weekly pulse about my direct reports' records.")
 
 
 class PulseApi(APIView):

@@ -133,6 +133,21 @@ class EventCreateApi(IntegrationApi):
         )
 
 
+# An OrderedCollection or a bare list; each item is validated on its own and answered in its own
+# result, so the items are documented as any JSON value rather than refused as a whole.
+BATCH_BODY = {
+    "oneOf": [
+        {
+            "type": "object",
+            "description": "An `OrderedCollection` with `orderedItems` (or `items`).",
+            "properties": {"type": {"type": "string", "enum": ["OrderedCollection", "Collection"]}},
+            "required": ["type"],
+        },
+        {"type": "array", "description": "A JSON list of activities.", "items": {}},
+    ]
+}
+
+
 class EventBatchCreateApi(IntegrationApi):
     """Post up to MAX_BATCH_ITEMS activities at once: an OrderedCollection or a JSON list."""
 
@@ -141,7 +156,7 @@ class EventBatchCreateApi(IntegrationApi):
 
     @extend_schema(
         operation_id="events_batch_create",
-        request={"application/activity+json": OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT},
+        request={"application/activity+json": BATCH_BODY, "application/json": BATCH_BODY},
         parameters=[BATCH_IDEMPOTENCY_HEADER],
         responses={
             200: OpenApiResponse(

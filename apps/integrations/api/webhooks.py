@@ -11,7 +11,12 @@ from rest_framework.response import Response
 
 from .. import selectors
 from ..models import Scope, WebhookDelivery, WebhookSubscription
-from ..services.webhooks import webhook_redeliver, webhook_secret_rotate, webhook_subscription_create
+from ..services.webhooks import (
+    webhook_redeliver,
+    webhook_secret_rotate,
+    webhook_subscription_create,
+    webhook_subscription_delete,
+)
 from .views import IntegrationApi
 
 
@@ -94,7 +99,8 @@ class WebhookDeleteApi(IntegrationApi):
 
     @extend_schema(operation_id="webhooks_destroy", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        selectors.access_webhook(integration=request.auth.integration, pk=pk).delete()
+        subscription = selectors.access_webhook(integration=request.auth.integration, pk=pk)
+        webhook_subscription_delete(subscription=subscription)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

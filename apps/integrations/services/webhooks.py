@@ -96,6 +96,11 @@ def webhook_secret_rotate(*, subscription: WebhookSubscription) -> WebhookSubscr
     return subscription
 
 
+def webhook_subscription_delete(*, subscription: WebhookSubscription) -> None:
+    """Unsubscribe: the subscription goes, and its deliveries (pending ones included) with it."""
+    subscription.delete()
+
+
 def _matches(subscription: WebhookSubscription, activity: Activity, streams: list[str]) -> bool:
     if subscription.verbs and activity.verb not in subscription.verbs:
         return False
@@ -113,6 +118,9 @@ def webhook_deliveries_enqueue(batch: registry.DeliveredBatch) -> list[int]:
     """
     from ..tasks import deliver_webhook_task
 
+    if batch.late:
+        # Subscribers hear of an activity once, when it is fanned out, not per later recipient.
+        return []
     activity = batch.activity
     subscriptions = [
         s

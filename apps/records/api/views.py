@@ -21,7 +21,9 @@ from apps.activity.api.pagination import (
     feed_page_response,
     parse_feed_query,
 )
+from apps.activity.api.serializers import FollowOutput
 from apps.activity.models import Follow
+from apps.activity.presenters import follow_to_dict
 from apps.activity.services import follow_create, follow_delete
 from apps.activity.verbs import Source
 
@@ -89,6 +91,11 @@ class FollowRequest(serializers.Serializer):
         required=False,
         max_length=20,
         help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
+    )
+    include_related = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Clients only: false leaves out the activity of the client's briefs and deals.",
     )
 
 
@@ -185,15 +192,18 @@ class RecordFeedApi(_RecordApi):
 class RecordFollowApi(_RecordApi):
     """Follow (POST, optionally for some verbs only) or unfollow (DELETE) a record."""
 
-    @extend_schema(request=FollowRequest, responses={200: dict})
+    @extend_schema(request=FollowRequest, responses={200: FollowOutput})
     def post(self, request: Request, pk: int) -> Response:
         record = self.get_record(request, pk)
         body = FollowRequest(data=request.data or {})
         body.is_valid(raise_exception=True)
         follow = follow_create(
-            user=request.user, stream=record.stream_key, verbs=body.validated_data.get("verbs")
+            user=request.user,
+            stream=record.stream_key,
+            verbs=body.validated_data.get("verbs"),
+            include_related=body.validated_data["include_related"],
         )
-        return Response({"stream": follow.stream, "following": True, "verbs": follow.verbs})
+        return Response(follow_to_dict(follow))
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:

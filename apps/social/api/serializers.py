@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.activity.api.fields import JsonBooleanField
 from apps.activity.presenters import person_to_dict
 
 from ..models import Comment, Post
@@ -29,7 +30,7 @@ class PostInput(serializers.Serializer):
     stream = serializers.CharField(
         max_length=100, help_text='Where to post: "deal:42", "user:3", "topic:pricing".'
     )
-    is_question = serializers.BooleanField(
+    is_question = JsonBooleanField(
         required=False, default=False, help_text="A question: its asker can mark one comment the best answer."
     )
     poll = PollInput(required=False, help_text="Attach a poll.")
@@ -53,10 +54,10 @@ class JoinDecisionInput(serializers.Serializer):
 
 
 class AutoFollowInput(serializers.Serializer):
-    create = serializers.BooleanField(required=False, help_text="Follow records I create.")
-    own = serializers.BooleanField(required=False, help_text="Follow records I own (created or assigned).")
-    comment = serializers.BooleanField(required=False, help_text="Follow what I comment on.")
-    mention = serializers.BooleanField(required=False, help_text="Follow threads I am mentioned in.")
+    create = JsonBooleanField(required=False, help_text="Follow records I create.")
+    own = JsonBooleanField(required=False, help_text="Follow records I own (created or assigned).")
+    comment = JsonBooleanField(required=False, help_text="Follow what I comment on.")
+    mention = JsonBooleanField(required=False, help_text="Follow threads I am mentioned in.")
 
 
 class BodyInput(serializers.Serializer):
@@ -71,9 +72,35 @@ class FollowInput(serializers.Serializer):
         max_length=20,
         help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
     )
-    muted = serializers.BooleanField(
+    muted = JsonBooleanField(
         required=False, default=False, help_text="Keep following but receive nothing (mute a thread)."
     )
+    include_related = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Client follows: false leaves out its briefs' and deals' activity (the roll-up).",
+    )
+
+
+class FollowUpdateInput(serializers.Serializer):
+    stream = serializers.CharField(max_length=100)
+    verbs = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        required=False,
+        max_length=20,
+        help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
+    )
+    muted = serializers.BooleanField(required=False, help_text="Keep following but receive nothing.")
+    include_related = serializers.BooleanField(
+        required=False, help_text="Client follows: false leaves out its briefs' and deals' activity."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if set(attrs) == {"stream"}:
+            raise serializers.ValidationError(
+                {"non_field_errors": "Give at least one of verbs, muted, include_related."}
+            )
+        return attrs
 
 
 class StreamInput(serializers.Serializer):

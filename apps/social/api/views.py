@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 from apps.accounts.selectors import person_get
 from apps.activity import registry
 from apps.activity import selectors as activity_selectors
+from apps.activity.api.fields import JsonBooleanField, JsonCharField
 from apps.activity.api.pagination import (
     FeedFilterQuerySerializer,
     FeedPageSerializer,
@@ -24,8 +26,10 @@ from apps.activity.api.pagination import (
     hydrated_items,
     parse_feed_query,
 )
-from apps.activity.presenters import person_to_dict
-from apps.activity.services import follow_create, follow_delete
+from apps.activity.api.serializers import FollowOutput
+from apps.activity.models import Follow
+from apps.activity.presenters import follow_to_dict, person_to_dict
+from apps.activity.services import follow_create, follow_delete, follow_update
 from apps.activity.verbs import Source
 
 from .. import selectors, services
@@ -40,6 +44,7 @@ from .serializers import (
     CommentPageOutput,
     CommentsQuery,
     FollowInput,
+    FollowUpdateInput,
     JoinDecisionInput,
     PeopleOutput,
     PeopleSearchQuery,
@@ -386,18 +391,31 @@ def _require_visible_stream(request: Request, stream: str) -> None:
 
 
 class FollowApi(APIView):
-    """Follow (POST, optionally for some verbs only) or unfollow (DELETE) any stream."""
+    """Follow (POST: the settings given, defaults for the rest), change some settings of a
+    follow (PATCH) or unfollow (DELETE) any stream."""
 
-    @extend_schema(request=FollowInput, responses={200: dict})
+    @extend_schema(request=FollowInput, responses={200: FollowOutput})
     def post(self, request: Request) -> Response:
         data = _valid(FollowInput, request.data)
         _require_visible_stream(request, data["stream"])
         follow = follow_create(
-            user=request.user, stream=data["stream"], verbs=data.get("verbs"), muted=data["muted"]
+            user=request.user,
+            stream=data["stream"],
+            verbs=data.get("verbs"),
+            muted=data["muted"],
+            include_related=data["include_related"],
         )
-        return Response(
-            {"stream": follow.stream, "following": True, "verbs": follow.verbs, "muted": follow.muted}
-        )
+        return Response(follow_to_dict(follow))
+
+    @extend_schema(request=FollowUpdateInput, responses={200: FollowOutput})
+    def patch(self, request: Request) -> Response:
+        data = _valid(FollowUpdateInput, request.data)
+        _require_visible_stream(request, data["stream"])
+        try:
+            follow = follow_update(user=request.user, **data)
+        except Follow.DoesNotExist:
+            raise NotFound("You do not follow this stream.") from None
+        return Response(follow_to_dict(follow))
 
     @extend_schema(request=StreamInput, responses={204: None})
     def delete(self, request: Request) -> Response:
@@ -532,9 +550,9 @@ class ActivityShareApi(APIView):
 
 
 class GroupInput(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-    is_private = serializers.BooleanField(required=False, default=False)
+    name = JsonCharField(max_length=100)
+    description = JsonCharField(max_length=5000, required=False, allow_blank=True, default="")
+    is_private = JsonBooleanField(required=False, default=False)
 
 
 class MemberInput(serializers.Serializer):

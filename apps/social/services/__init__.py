@@ -20,6 +20,7 @@ from apps.activity.selectors import stream_visible
 from apps.activity.services import (
     ObjectRef,
     activity_add_streams,
+    activity_deliver,
     activity_publish,
     follow_auto,
     follow_delete,
@@ -172,7 +173,8 @@ def post_update(*, post: Post, actor: User, body: str) -> Post:
     """Edit a post (its author, or staff). The activity is append-only: feeds show the new body.
 
     People first mentioned by this edit (not those already mentioned) are notified, the post is
-    added to their "mentions" feed, and they follow the thread; no new activity is emitted.
+    added to their "mentions" feed and (if they may see it) their news feed and socket, once, and
+    they follow the thread; no new activity is emitted.
     """
     _require_author_or_staff(actor, post.author_id)
     with transaction.atomic():
@@ -183,8 +185,11 @@ def post_update(*, post: Post, actor: User, body: str) -> Post:
 
 
 def _mentions_added(*, activity: Activity, people: list[User], thread: str) -> None:
+    """People an edit mentions for the first time: the item joins their "mentions" feed and,
+    if they may see it, their news feed and live socket (once), and they are told."""
     activity_add_streams(activity=activity, streams=[f"{MENTION}:{u.pk}" for u in people])
     _mentions_deliver(activity=activity, people=people, thread=thread)
+    activity_deliver(activity=activity, user_ids=[u.pk for u in people])
 
 
 def post_delete(*, post: Post, actor: User) -> Post:
@@ -324,13 +329,47 @@ def like_delete(*, user: User, activity: Activity) -> bool:
 
 
 def comment_like_create(*, user: User, comment: Comment) -> bool:
-    """Like a comment; idempotent. Returns whether a new like was recorded."""
+    """Like a comment (the caller checks the user may see it); idempotent. Returns whether a new
+    like was recorded.
+
+    A new like tells the comment's author (`liked`, aggregated per comment while unread: "Ann
+    and 2 others liked your comment …") through a record-only `Like` activity targeting the
+    comment's thread, so only an author who may still see the thread hears of it; muting the
+    thread (or the record) silences it, as does turning the reason off.
+    """
     with transaction.atomic():
         _, created = CommentLike.objects.get_or_create(user=user, comment=comment)
         if created:
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+            _comment_like_tell(user=user, comment=comment)
             likes_changed(activity_id=comment.activity_id, comment_id=comment.pk)
     return created
+
+
+def _comment_like_tell(*, user: User, comment: Comment) -> None:
+    if comment.author_id == user.pk or comment.deleted_at is not None:
+        return
+    thread = Activity.objects.filter(pk=comment.activity_id).first()
+    if thread is None:
+        return
+    name = excerpt(comment.body)
+    like = activity_publish(
+        actor=user,
+        verb=Verb.LIKE,
+        obj=ObjectRef(type="comment", id=str(comment.pk), name=name),
+        target=ObjectRef(type=thread.object_type, id=thread.object_id, name=thread.object_name),
+        summary=f"{user.display_name} liked your comment “{name}”",
+        payload={"liked_comment": comment.pk},
+        record_only=True,
+    )
+    tell(
+        reason=Reason.LIKED,
+        user_ids=[comment.author_id],
+        activity=like,
+        target=f"comment:{comment.pk}",
+        thread=thread.object_stream,
+        thread_mute=True,
+    )
 
 
 def comment_like_delete(*, user: User, comment: Comment) -> bool:
@@ -487,14 +526,32 @@ def group_join(*, group: Group, user: User) -> Membership | GroupJoinRequest:
 def join_request_create(*, group: Group, user: User) -> GroupJoinRequest:
     """Ask to join a private group; idempotent while a request is pending.
 
+    A new request tells the group's admins (`join_requested`, aggregated per group while unread)
+    through a record-only `Join` activity, which no feed shows.
     Raises ValidationError for a public group (join it directly) or someone already a member.
     """
     if not group.is_private:
         raise ValidationError({"non_field_errors": "This group is public: join it directly."})
     if Membership.objects.filter(group=group, user=user).exists():
         raise ValidationError({"non_field_errors": "You are already a member."})
-    GroupJoinRequest.objects.bulk_create([GroupJoinRequest(group=group, user=user)], ignore_conflicts=True)
-    return GroupJoinRequest.objects.get(group=group, user=user, status=GroupJoinRequest.Status.PENDING)
+    with transaction.atomic():
+        join_request, created = GroupJoinRequest.objects.get_or_create(
+            group=group, user=user, status=GroupJoinRequest.Status.PENDING
+        )
+        if created:
+            asked = activity_publish(
+                actor=user,
+                verb=Verb.JOIN,
+                obj=ObjectRef(type="group", id=str(group.pk), name=group.name),
+                summary=f"{user.display_name} asked to join {group.name}",
+                payload={"join_request": join_request.pk},
+                record_only=True,
+            )
+            admins = Membership.objects.filter(group=group, role=Membership.Role.ADMIN).values_list(
+                "user_id", flat=True
+            )
+            tell(reason=Reason.JOIN_REQUESTED, user_ids=list(admins), activity=asked, target=group.stream_key)
+    return join_request
 
 
 def join_request_decide(*, join_request: GroupJoinRequest, actor: User, approve: bool) -> GroupJoinRequest:
