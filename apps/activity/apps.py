@@ -7,5 +7,7 @@ class ActivityConfig(AppConfig):
 
     def ready(self) -> None:
         from . import registry
+        from .api.fields import integers_are_integers
 
         registry.register_builtin_kinds()
+        integers_are_integers()

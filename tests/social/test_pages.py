@@ -133,7 +133,7 @@ def test_a_post_page_embeds_the_post_as_a_hydrated_feed_item_in_few_queries(
     make_comment(activity=post.activity, body="First!")
     client.force_login(user)
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(f"/posts/{post.pk}/")
 
     html = response.content.decode()

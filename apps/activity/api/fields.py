@@ -1,5 +1,6 @@
-"""Serializer fields shared by the JSON APIs."""
+"""Serializer fields shared by the JSON APIs, and the one API-wide rule for integers."""
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -29,3 +30,13 @@ class JsonCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def integers_are_integers() -> None:
+    """Every API integer (JSON body or query string) must be written as an integer.
+
+    DRF's IntegerField strips a trailing ".0" first, so it takes "3600.0" and 3600.0 where the
+    schema says `type: integer`; schema-breaking input must be refused (schemathesis' negative
+    checks found it on the cursors). Set once, for every serializer, when the app loads.
+    """
+    serializers.IntegerField.re_decimal = re.compile(r"(?!)")
