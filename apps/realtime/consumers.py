@@ -217,7 +217,11 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             await self._send_news([activity], 0, None)
 
     async def stream_push(self, event: dict[str, Any]) -> None:
-        """Channel-layer handler for `stream.push`: a stream's live state (poll tallies), sent as-is."""
+        """Channel-layer handler for `stream.push`: a stream's live state (poll tallies, like
+        counts), sent as-is; when it names what it is `about`, only if the user may see that."""
+        about = event.get("about")
+        if about is not None and not await database_sync_to_async(self._may_see)(about):
+            return
         await self.send_json(event["envelope"])
 
     async def access_recheck(self, event: dict[str, Any]) -> None:

@@ -109,6 +109,30 @@ class PollEnvelope:
         return asdict(self)
 
 
-def stream_message(envelope: PollEnvelope) -> dict[str, Any]:
-    """A channel-layer message for the `stream_push` handler: sent as-is to a stream's subscribers."""
-    return {"type": STREAM_MESSAGE_TYPE, "envelope": envelope.as_json()}
+@dataclass(frozen=True)
+class LikesEnvelope:
+    """An item's like count after a like or unlike: the activity's, or one of its comments'."""
+
+    stream: str
+    activity: int
+    count: int
+    comment: int | None = None
+    type: str = "likes"
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def stream_message(
+    envelope: PollEnvelope | LikesEnvelope, *, about: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A channel-layer message for the `stream_push` handler, sent to a stream's subscribers.
+
+    `about` ({"object": {"type", "id"}, "target": {...}}) names what the envelope concerns; each
+    connection then sends it only if its user may see that (a stream can carry items naming
+    something else). Without it, having subscribed to the stream is enough.
+    """
+    message: dict[str, Any] = {"type": STREAM_MESSAGE_TYPE, "envelope": envelope.as_json()}
+    if about is not None:
+        message["about"] = about
+    return message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -14,6 +15,7 @@ from .protocol import (
     ACCESS_RECHECK_MESSAGE_TYPE,
     SESSION_END_MESSAGE_TYPE,
     ActivityEnvelope,
+    LikesEnvelope,
     NotificationEnvelope,
     PollEnvelope,
     UnreadEnvelope,
@@ -74,10 +76,14 @@ def push_to_users(envelopes: list[tuple[int, NotificationEnvelope | UnreadEnvelo
         logger.warning("notification push to %d users failed: %s", len(messages), exc)
 
 
-def push_to_streams(streams: list[str], envelope: PollEnvelope) -> None:
+def push_to_streams(
+    streams: list[str], envelope: PollEnvelope | LikesEnvelope, *, about: dict[str, Any] | None = None
+) -> None:
     """Send an envelope to the connections subscribed to these streams (their visibility was
-    checked when they subscribed); a hint like every push, so a failure is logged."""
-    messages = [(stream_group(s), stream_message(envelope)) for s in dict.fromkeys(streams)]
+    checked when they subscribed, and is checked again against `about` when given: see
+    `stream_message`); a hint like every push, so a failure is logged."""
+    message = stream_message(envelope, about=about)
+    messages = [(stream_group(s), message) for s in dict.fromkeys(streams)]
     try:
         async_to_sync(_send_all)(messages)
     except (OSError, ConnectionError) as exc:

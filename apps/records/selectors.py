@@ -11,9 +11,13 @@ from . import access
 from .models import RecordShare, TrackedRecord
 
 
-def record_list(*, model: type[TrackedRecord], viewer: User) -> QuerySet:
-    """Records of one kind the viewer may see."""
+def record_list(*, model: type[TrackedRecord], viewer: User, q: str = "") -> QuerySet:
+    """Records of one kind the viewer may see; with `q`, only those whose name (a brief's title)
+    contains it, ignoring case."""
     qs = model.objects.select_related("owner")
+    if q:
+        name_field = "title" if model.stream_prefix == "brief" else "name"
+        qs = qs.filter(**{f"{name_field}__icontains": q})
     if hasattr(model, "client"):
         qs = qs.select_related("client")
     return access.visible(qs, viewer)

@@ -1,14 +1,14 @@
-"""Adds counts, the viewer's likes and bookmarks, and current post/comment bodies to a feed page."""
+"""Adds counts, the viewer's likes, bookmarks and mutes, and current post/comment bodies to a feed page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Exists, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 
 from apps.accounts.models import User
-from apps.activity.models import Activity
+from apps.activity.models import Activity, Follow
 from apps.activity.verbs import Verb
 
 from .models import ActivityCounts, Bookmark, Comment, Like, Post
@@ -29,9 +29,13 @@ def hydrate_page(viewer: User, activities: list[Activity], items: list[dict[str,
     """
     if not activities:
         return
+    # `muted`: the viewer muted the item's thread (the stream of its object, e.g. `post:7`).
+    object_stream = Concat(
+        OuterRef("object_type"), Value(":"), OuterRef("object_id"), output_field=CharField()
+    )
     rows = {
-        pk: (comments, likes, liked, bookmarked)
-        for pk, comments, likes, liked, bookmarked in Activity.objects.filter(
+        pk: (comments, likes, liked, bookmarked, muted)
+        for pk, comments, likes, liked, bookmarked, muted in Activity.objects.filter(
             pk__in=[a.pk for a in activities]
         )
         .annotate(
@@ -39,14 +43,15 @@ def hydrate_page(viewer: User, activities: list[Activity], items: list[dict[str,
             n_likes=_counter("like_count"),
             liked=Exists(Like.objects.filter(activity=OuterRef("pk"), user=viewer)),
             bookmarked=Exists(Bookmark.objects.filter(activity=OuterRef("pk"), user=viewer)),
+            muted=Exists(Follow.objects.filter(user=viewer, muted=True, stream=object_stream)),
         )
-        .values_list("pk", "n_comments", "n_likes", "liked", "bookmarked")
+        .values_list("pk", "n_comments", "n_likes", "liked", "bookmarked", "muted")
     }
     bodies = _current_bodies(activities)
     _add_polls(viewer, bodies)
     for activity, item in zip(activities, items, strict=True):
-        comments, likes, liked, bookmarked = rows.get(activity.pk, (0, 0, False, False))
-        item.update(comment_count=comments, like_count=likes, liked=liked, bookmarked=bookmarked)
+        comments, likes, liked, bookmarked, muted = rows.get(activity.pk, (0, 0, False, False, False))
+        item.update(comment_count=comments, like_count=likes, liked=liked, bookmarked=bookmarked, muted=muted)
         written = bodies.get((activity.object_type, activity.object_id))
         if written is None:
             continue

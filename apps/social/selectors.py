@@ -259,15 +259,30 @@ def group_list(*, viewer: User) -> list[tuple[Group, bool]]:
 def access_group(*, viewer: User, group_id: int) -> Group:
     """A group the viewer may see, or 404 (a private group's existence is not confirmed)."""
     group = Group.objects.filter(pk=group_id).first()
-    if group is None or str(group.pk) not in registry.kind_for("group").visible_object_ids(
-        viewer, [str(group.pk)]
-    ):
+    if group is None or not group_visible(viewer=viewer, group=group):
         raise Http404
     return group
 
 
+def group_visible(*, viewer: User, group: Group) -> bool:
+    """May the viewer see the group's members and content (public, or a member, or staff)?"""
+    return str(group.pk) in registry.kind_for("group").visible_object_ids(viewer, [str(group.pk)])
+
+
 def group_members(*, group: Group, limit: int = 200) -> list[Membership]:
     return list(Membership.objects.filter(group=group).select_related("user").order_by("pk")[:limit])
+
+
+def group_member_count(*, group: Group) -> int:
+    """How many members a group has (shown to outsiders of a private group too)."""
+    return Membership.objects.filter(group=group).count()
+
+
+def join_request_pending_get(*, group: Group, user: User) -> GroupJoinRequest | None:
+    """The user's pending request to join the group, or None."""
+    return GroupJoinRequest.objects.filter(
+        group=group, user_id=user.pk, status=GroupJoinRequest.Status.PENDING
+    ).first()
 
 
 def membership_get(*, group: Group, user: User) -> Membership | None:

@@ -15,6 +15,7 @@ from apps.activity.api.pagination import hydrated_items
 
 from . import selectors
 from .kinds import MENTION
+from .services import is_group_admin
 
 
 def _follow_context(*, viewer: Any, stream: str) -> dict[str, Any]:
@@ -68,15 +69,31 @@ def group_list_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def group_page(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.access_group(viewer=request.user, group_id=pk)
-    membership = selectors.membership_get(group=group, user=request.user)
+    """A group's page. Someone who may not see a private group gets its listed face only (name,
+    description, member count and "Ask to join"); its admins also see pending requests to join."""
+    group = selectors.group_get_listed(group_id=pk)
+    member_count = selectors.group_member_count(group=group)
+    if not selectors.group_visible(viewer=request.user, group=group):
+        return render(
+            request,
+            "social/group_outsider.html",
+            {
+                "group": group,
+                "member_count": member_count,
+                "pending": selectors.join_request_pending_get(group=group, user=request.user),
+            },
+        )
+    is_admin = is_group_admin(group, request.user)
     return render(
         request,
         "social/group.html",
         {
             "group": group,
-            "membership": membership,
+            "membership": selectors.membership_get(group=group, user=request.user),
             "members": selectors.group_members(group=group, limit=50),
+            "member_count": member_count,
+            "join_requests": selectors.join_requests_pending(group=group) if is_admin else [],
+            "is_admin": is_admin,
             "stream": group.stream_key,
             "feed_url": reverse("group-feed", args=[group.pk]),
         },

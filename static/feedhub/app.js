@@ -116,12 +116,50 @@
     statusEl.querySelector(".status-text").textContent = text;
   }
 
+  // Streams this page watches besides its own: the objects of the items on show (for live like
+  // counts), capped so a long feed stays within the server's subscription limit, and streams
+  // other scripts pin (polls). Re-sent on every new socket.
+  const WATCH_LIMIT = 40;
   const hub = {
     handlers: [],
     resumeNews: false,     // only the news page replays the inbox on reconnect
     cursor: null,          // last news cursor seen
     stream: null,          // the stream this page shows live, if any
+    socket: null,
+    watched: new Set(),
+    pinned: new Set(),
     on(fn) { this.handlers.push(fn); },
+  };
+  function sendNow(msg) {
+    if (hub.socket && hub.socket.readyState === WebSocket.OPEN) hub.socket.send(JSON.stringify(msg));
+  }
+  function isWanted(stream) { return stream === hub.stream || hub.watched.has(stream) || hub.pinned.has(stream); }
+  // `streams`: the object streams of the items shown, top first; the first WATCH_LIMIT are watched.
+  function watchItems(streams) {
+    const next = new Set();
+    for (const s of streams) {
+      if (next.size >= WATCH_LIMIT) break;
+      if (s && s !== hub.stream) next.add(s);
+    }
+    hub.watched.forEach((s) => {
+      if (next.has(s)) return;
+      hub.watched.delete(s);
+      if (!isWanted(s)) sendNow({ type: "unsubscribe", stream: s });
+    });
+    next.forEach((s) => {
+      if (hub.watched.has(s)) return;
+      const already = isWanted(s);
+      hub.watched.add(s);
+      if (!already) sendNow({ type: "subscribe", stream: s });
+    });
+  }
+  // For other scripts (polls.js): every message the page's socket receives, and streams to keep watched.
+  window.feedhubOn = (fn) => hub.on(fn);
+  window.feedhubWatchStream = (stream) => {
+    if (!stream || hub.pinned.has(stream)) return;
+    const already = isWanted(stream);
+    hub.pinned.add(stream);
+    if (!already) sendNow({ type: "subscribe", stream: stream });
   };
   let backoff = 500;
   let connected = false;
@@ -141,18 +179,33 @@
     const qs = hub.resumeNews && hub.cursor !== null ? "?since=" + hub.cursor : "";
     const ws = new WebSocket(proto + "//" + location.host + "/ws/feed/" + qs);
     window.feedhubSocket = ws;
+    hub.socket = ws;
     const reconnected = connected;
+    // The page is live once the server has answered the subscriptions sent on opening (they
+    // are answered after `ready`): "Live" must not show while an item on the page's stream, or
+    // a like on an item on show, could still be missed.
+    let ready = false;
+    let unanswered = 0;
+    const settle = () => { if (ready && unanswered === 0) setStatus("live", "Live"); };
     ws.onopen = () => {
       backoff = 500;
-      if (hub.stream) ws.send(JSON.stringify({ type: "subscribe", stream: hub.stream }));
+      new Set([hub.stream, ...hub.watched, ...hub.pinned]).forEach((stream) => {
+        if (!stream) return;
+        unanswered += 1;
+        ws.send(JSON.stringify({ type: "subscribe", stream: stream }));
+      });
     };
     ws.onmessage = (ev) => {
       const msg = JSON.parse(ev.data);
       if (msg.type === "ready") {
         connected = true;
-        setStatus("live", "Live");
+        ready = true;
+        settle();
         if (hub.cursor === null) hub.cursor = msg.cursor;
         if (reconnected) hub.handlers.forEach((fn) => fn({ type: "reconnected" }));
+      } else if (unanswered > 0 && (msg.type === "subscribed" || msg.type === "error")) {
+        unanswered -= 1;
+        settle();
       } else if (msg.type === "activity") {
         scheduleAck(ws);
         // The server delivers the news feed in inbox arrival order; resume from the last one seen.
@@ -170,8 +223,10 @@
         hub.stream = null;
         setStatus("offline", "No longer shared with you");
         return;
+      } else if (msg.type === "unsubscribed" && msg.reason) {
+        hub.watched.delete(msg.stream);
+        hub.pinned.delete(msg.stream);
       }
-      if (msg.type === "subscribed" && !reconnected) return;
       hub.handlers.forEach((fn) => fn(msg));
     };
     ws.onclose = () => {
@@ -192,12 +247,13 @@
     return { sigil: m[1], q: m[2], start: upto.length - m[2].length - 1, end: upto.length };
   }
 
-  // `streamOf()` names the feed being written on, so only people who may see it are suggested.
-  function attachAutocomplete(input, streamOf) {
+  // A listbox of options under a text box (a combobox): ↑/↓ move, Enter or Tab picks, Escape
+  // closes. `show(options)` lists `{label, hint?}` objects; `onPick(option)` gets the chosen one.
+  function comboListbox(input, name, onPick) {
     const list = el("ul", "suggestions");
     list.id = nextId("suggestions");
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Suggestions");
+    list.setAttribute("aria-label", name);
     list.hidden = true;
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -207,8 +263,6 @@
     anchor.insertAdjacentElement("afterend", list);
     let options = [];
     let active = -1;
-    let token = null;
-    let seq = 0;
 
     function close() {
       list.hidden = true;
@@ -224,29 +278,12 @@
     }
     function choose(i) {
       const opt = options[i];
-      if (!opt || !token) return;
-      const insert = token.sigil + opt.value + " ";
-      input.value = input.value.slice(0, token.start) + insert + input.value.slice(token.end);
-      const caret = token.start + insert.length;
-      input.setSelectionRange(caret, caret);
+      if (!opt) return;
       close();
-      input.focus();
+      onPick(opt);
     }
-    async function suggest() {
-      const typed = tokenBeforeCaret(input);
-      const mine = ++seq;
-      if (!typed) { token = null; close(); return; }
-      const stream = typed.sigil === "@" && streamOf ? streamOf() : null;
-      const url = (typed.sigil === "@" ? API + "people/?q=" : API + "topics/?q=") + encodeURIComponent(typed.q)
-        + (stream ? "&stream=" + encodeURIComponent(stream) : "");
-      let data;
-      try { data = await api(url); } catch (e) { close(); return; }
-      // A later keystroke has asked again: its answer wins.
-      if (mine !== seq) return;
-      token = typed;
-      options = data.orderedItems.map((x) => typed.sigil === "@"
-        ? { value: x.username, label: x.name, hint: "@" + x.username }
-        : { value: x.slug, label: "#" + x.slug, hint: "" });
+    function show(found) {
+      options = found;
       if (!options.length) { close(); return; }
       list.replaceChildren(...options.map((o, i) => {
         const li = el("li", "suggestion");
@@ -262,7 +299,6 @@
       input.setAttribute("aria-expanded", "true");
       highlight(0);
     }
-    input.addEventListener("input", suggest);
     input.addEventListener("blur", () => setTimeout(close, 150));
     input.addEventListener("keydown", (ev) => {
       if (list.hidden) return;
@@ -271,6 +307,38 @@
       else if ((ev.key === "Enter" || ev.key === "Tab") && active >= 0) { ev.preventDefault(); choose(active); }
       else if (ev.key === "Escape") { ev.preventDefault(); ev.stopPropagation(); close(); }
     });
+    return { show, close };
+  }
+
+  // `streamOf()` names the feed being written on, so only people who may see it are suggested.
+  function attachAutocomplete(input, streamOf) {
+    let token = null;
+    let seq = 0;
+    const box = comboListbox(input, "Suggestions", (opt) => {
+      if (!token) return;
+      const insert = token.sigil + opt.value + " ";
+      input.value = input.value.slice(0, token.start) + insert + input.value.slice(token.end);
+      const caret = token.start + insert.length;
+      input.setSelectionRange(caret, caret);
+      input.focus();
+    });
+    async function suggest() {
+      const typed = tokenBeforeCaret(input);
+      const mine = ++seq;
+      if (!typed) { token = null; box.close(); return; }
+      const stream = typed.sigil === "@" && streamOf ? streamOf() : null;
+      const url = (typed.sigil === "@" ? API + "people/?q=" : API + "topics/?q=") + encodeURIComponent(typed.q)
+        + (stream ? "&stream=" + encodeURIComponent(stream) : "");
+      let data;
+      try { data = await api(url); } catch (e) { box.close(); return; }
+      // A later keystroke has asked again: its answer wins.
+      if (mine !== seq) return;
+      token = typed;
+      box.show(data.orderedItems.map((x) => typed.sigil === "@"
+        ? { value: x.username, label: x.name, hint: "@" + x.username }
+        : { value: x.slug, label: "#" + x.slug, hint: "" }));
+    }
+    input.addEventListener("input", suggest);
   }
 
   // Ctrl/Cmd+Enter submits a text box's form.
@@ -296,6 +364,39 @@
     }
     return choicesPromise;
   }
+  // The composer's "Post to" box: my profile and my groups, and, as I type, clients, briefs and
+  // deals I may see (their list APIs' `?q=` name search). Picking one sets the hidden `stream`.
+  const RECORD_KINDS = [["clients", "Client"], ["briefs", "Brief"], ["deals", "Deal"]];
+  function attachTargetPicker(input, hidden) {
+    let chosen = input.value;
+    let seq = 0;
+    const box = comboListbox(input, "Places to post", (opt) => {
+      hidden.value = opt.value;
+      chosen = input.value = opt.label;
+      input.dispatchEvent(new Event("feedhub:target"));
+    });
+    async function search() {
+      const mine = ++seq;
+      const q = input.value === chosen ? "" : input.value.trim();
+      const mineOnly = (await streamChoices()).filter((c) => c.label.toLowerCase().includes(q.toLowerCase()));
+      let records = [];
+      if (q) {
+        const pages = await Promise.all(RECORD_KINDS.map(([path]) =>
+          api(API + path + "/?limit=5&q=" + encodeURIComponent(q)).catch(() => ({ orderedItems: [] }))));
+        records = pages.flatMap((page, i) => page.orderedItems.map(
+          (r) => ({ value: r.stream, label: RECORD_KINDS[i][1] + ": " + r.name })));
+      }
+      if (mine !== seq) return;
+      box.show(mineOnly.concat(records).slice(0, 15));
+    }
+    input.addEventListener("input", search);
+    input.addEventListener("focus", () => { input.select(); search(); });
+    // Enter picks from the list; it never posts from this box.
+    input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") ev.preventDefault(); });
+    // Leaving the box without picking keeps the place picked before.
+    input.addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== input) input.value = chosen; }, 160));
+  }
+
   function fillSelect(select, choices) {
     const current = select.value;
     select.replaceChildren(...choices.map((c) => {
@@ -450,15 +551,36 @@
   }
 
   function setLikes(li, count, liked) {
-    li.dataset.likes = String(count);
     const like = li.querySelector(".actions .like");
     like.setAttribute("aria-pressed", String(liked));
     like.textContent = liked ? "Liked" : "Like";
+    setLikeCount(li, count);
+  }
+  function setLikeCount(li, count) {
+    li.dataset.likes = String(count);
     const likers = li.querySelector(".actions .likers");
     likers.hidden = count <= 0;
     likers.textContent = plural(count, "like", "likes");
     li.querySelector(".likers-list").hidden = true;
     likers.setAttribute("aria-expanded", "false");
+  }
+  // Someone liked or unliked an item (or a comment in its thread) on show: a `likes` message.
+  function liveLikes(msg) {
+    feedEl.querySelectorAll('.item[data-id="' + msg.activity + '"]').forEach((li) => {
+      if (msg.comment === null || msg.comment === undefined) {
+        if (Number(li.dataset.likes) !== msg.count) setLikeCount(li, msg.count);
+        return;
+      }
+      const node = li.querySelector('.comment[data-id="' + msg.comment + '"]');
+      if (node && !node.classList.contains("deleted")) fillComment(node, { ...node.feedhubComment, like_count: msg.count });
+    });
+  }
+  function setMuted(li, muted) {
+    const button = li.querySelector(".actions .mute");
+    button.dataset.muted = String(muted);
+    button.textContent = muted ? "Unmute thread" : "Mute thread";
+    li.querySelector(".meta .muted-tag").hidden = !muted;
+    li.feedhubActivity.muted = muted;
   }
   function setCommentCount(li, count) {
     li.dataset.comments = String(count);
@@ -504,6 +626,9 @@
     const edited = el("span", "edited", " · edited");
     edited.hidden = !a.edited;
     meta.appendChild(edited);
+    const muted = el("span", "muted-tag", " · Thread muted");
+    muted.hidden = true;
+    meta.appendChild(muted);
 
     const likeable = !a.deleted;
     setLikes(li, a.like_count || 0, !!a.liked);
@@ -523,6 +648,7 @@
     li.querySelector(".item-extras").hidden = true;
     window.feedhubItemExtras.forEach((fn) => fn(a, li.querySelector("[data-extras]")));
     li.feedhubActivity = a;
+    if (isPost(a)) setMuted(li, !!a.muted);
     return li;
   }
 
@@ -582,10 +708,12 @@
     button.textContent = on ? "Bookmark" : "Bookmarked";
   }
   async function toggleMute(button, a) {
-    const on = button.getAttribute("aria-pressed") === "true";
-    await api(API + "follows/", "POST", { stream: a.object.stream, muted: !on });
-    button.setAttribute("aria-pressed", String(!on));
-    button.textContent = on ? "Mute thread" : "Thread muted";
+    const muted = button.dataset.muted !== "true";
+    await api(API + "follows/", "POST", { stream: a.object.stream, muted: muted });
+    // The same thread may be on show more than once (a post and a share of it).
+    feedEl.querySelectorAll('.item[data-object="' + a.object.stream + '"]').forEach((li) => {
+      if (isPost(li.feedhubActivity)) setMuted(li, muted);
+    });
   }
   async function openShare(li, button) {
     const form = li.querySelector(".share-form");
@@ -673,7 +801,34 @@
     thread.ids.add(String(c.id));
     const node = renderComment(c);
     li.querySelector(".comments").appendChild(node);
+    markAnswers(li);
     return node;
+  }
+
+  // Questions: the best answer wears a badge; the asker (or staff) can mark another one.
+  function markAnswers(li) {
+    const a = li.feedhubActivity;
+    const q = a && a.question;
+    li.querySelectorAll(".comment").forEach((node) => {
+      const best = !!q && q.best_answer === Number(node.dataset.id);
+      node.classList.toggle("best-answer", best);
+      node.querySelector(".best-badge").hidden = !best;
+      node.querySelector(".best").hidden = !q || best || node.classList.contains("deleted") || !mayChange(a.actor);
+    });
+  }
+  function setBestAnswer(li, commentId) {
+    li.feedhubActivity.question.best_answer = commentId;
+    markAnswers(li);
+    // polls.js shows the question's state in the item's extras.
+    li.dispatchEvent(new CustomEvent("feedhub:question", { bubbles: true, detail: li.feedhubActivity }));
+  }
+  // A best answer chosen elsewhere (a `question.best_answer` activity, object: the comment,
+  // target: the question), on any item of that question on show.
+  function answerChosen(a) {
+    if (!feedEl || !a.target || !a.object) return;
+    feedEl.querySelectorAll('.item[data-object="' + a.target.stream + '"]').forEach((li) => {
+      if (isPost(li.feedhubActivity) && li.feedhubActivity.question) setBestAnswer(li, Number(a.object.id));
+    });
   }
   async function loadComments(li, a) {
     const thread = threadOf(li);
@@ -720,6 +875,9 @@
     if (button.classList.contains("like")) {
       const liked = button.getAttribute("aria-pressed") === "true";
       fillComment(node, await api(API + "comments/" + c.id + "/like/", liked ? "DELETE" : "POST"));
+    } else if (button.classList.contains("best")) {
+      const post = await api(API + "posts/" + li.feedhubActivity.object.id + "/best-answer/", "PUT", { comment: c.id });
+      setBestAnswer(li, post.best_answer);
     } else if (button.classList.contains("edit")) {
       const form = node.querySelector(".edit-form");
       form.elements.body.value = c.body || node.querySelector(".text").textContent;
@@ -801,6 +959,22 @@
         if (foldable(a, ids)) return;
         feedEl.appendChild(renderItem(a));
       });
+      watchShown();
+    }
+
+    // Watch the streams of the items on show, top first, so their like counts stay live.
+    function watchShown() {
+      watchItems(Array.from(feedEl.querySelectorAll(".item[data-object]"), (li) => li.dataset.object));
+    }
+
+    // A stream page keeps its items newest first even when pushes overtake each other; the news
+    // feed shows items in inbox arrival order, which is the order they are pushed in.
+    function insertionPoint(a) {
+      if (liveFeed !== "stream") return feedEl.firstChild;
+      for (const li of feedEl.querySelectorAll(":scope > .item")) {
+        if (Number(li.dataset.id) < a.id) return li;
+      }
+      return null;
     }
 
     async function loadMore() {
@@ -816,13 +990,22 @@
       showEmpty();
     }
 
-    // Someone else changed this record: show its new values without a reload.
+    // Someone else changed this record: show its new values without a reload. Pushes can arrive
+    // out of order (fan-outs run in parallel), so a field only takes a change newer than the
+    // last one it took.
     const recordEl = document.getElementById("record");
+    const fieldVersion = {};
     function applyChanges(a) {
       if (!recordEl || !a.object || a.object.stream !== recordEl.dataset.stream) return;
       (a.changes || []).forEach((c) => {
+        if (a.id <= (fieldVersion[c.field] || 0)) return;
+        fieldVersion[c.field] = a.id;
         const sel = recordEl.querySelector('select[data-field="' + c.field + '"]');
-        if (sel && document.activeElement !== sel) { sel.value = c.new; sel.dispatchEvent(new Event("feedhub:synced")); }
+        // A field with saves of mine still on their way shows my choice: the server takes it last.
+        if (sel && document.activeElement !== sel && !Number(sel.dataset.saving || 0)) {
+          sel.value = c.new;
+          sel.dispatchEvent(new Event("feedhub:synced"));
+        }
         const shownValue = recordEl.querySelector('[data-show="' + c.field + '"]');
         if (shownValue) shownValue.textContent = c.new_display || "—";
       });
@@ -838,11 +1021,16 @@
       applyChanges(a);
       const li = renderItem(a);
       li.classList.add("fresh");
-      // Keep the reader's place: new items above them must not push the page down.
+      // Keep the reader's place: new items above them must not push the page down. The browser's
+      // scroll anchoring may already have compensated by the time the height is read, so the
+      // place is set absolutely (a relative scrollBy would move the reader down a second time).
       const before = document.documentElement.scrollHeight;
-      feedEl.insertBefore(li, feedEl.firstChild);
-      if (scrolledAway()) {
-        window.scrollBy(0, document.documentElement.scrollHeight - before);
+      const y = window.scrollY;
+      const away = scrolledAway();
+      feedEl.insertBefore(li, insertionPoint(a));
+      watchShown();
+      if (away) {
+        window.scrollTo(0, y + document.documentElement.scrollHeight - before);
         pending += 1;
         pill.textContent = "↑ " + pending + (pending === 1 ? " new item" : " new items");
         pill.hidden = false;
@@ -869,9 +1057,16 @@
       page.orderedItems.slice().reverse().forEach(prepend);
     }
 
+    // Catch up whenever the page's stream is (re)subscribed, the first time too: an item
+    // written between reading the first page and the subscription taking effect is read here.
+    // A failed catch-up is left to the next one (the server went away: it reconnects; a 404:
+    // the stream was withdrawn, which the socket reports).
     hub.on((msg) => {
-      if (msg.type === "subscribed" && liveFeed === "stream") catchUp();
+      if (msg.type === "subscribed" && liveFeed === "stream" && msg.stream === liveStream) catchUp().catch(() => {});
       else if (msg.type === "activity" && msg.feed === liveFeed && (liveFeed === "news" || msg.stream === liveStream)) prepend(msg.data);
+      else if (msg.type === "likes") liveLikes(msg);
+      // Whatever feed it came on: a page watching the question's stream shows it too.
+      if (msg.type === "activity" && msg.data && msg.data.type === "question.best_answer") answerChosen(msg.data);
     });
 
     const initial = document.getElementById("initial-items");
@@ -897,7 +1092,8 @@
     const err = document.getElementById("composer-error");
     const streamSel = composer.elements.stream;
     prepareTextBoxes(composer, () => streamSel.value);
-    if (streamSel.tagName === "SELECT") streamChoices().then((choices) => fillSelect(streamSel, choices));
+    const target = document.getElementById("composer-target");
+    if (target) attachTargetPicker(target, streamSel);
     composer.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       err.hidden = true;
@@ -910,7 +1106,7 @@
         status.textContent = "Posted.";
         // The post normally arrives over the socket; if it has not shortly, read the newest page.
         if (feed && post.activity) {
-          setTimeout(() => { if (!feed.shown.has(post.activity)) feed.catchUp(); }, 2500);
+          setTimeout(() => { if (!feed.shown.has(post.activity)) feed.catchUp().catch(() => {}); }, 2500);
         }
       } catch (e) {
         status.textContent = "";
@@ -1016,21 +1212,30 @@
       if (!following()) return;
       try { await follow(); savedEl.textContent = "Follow settings saved."; } catch (e) { showError(errEl, e, "Could not save."); }
     });
+    // A field's saves go one at a time, in the order chosen: two quick choices sent at once could
+    // reach the server the other way round and leave the record on the first.
     record.querySelectorAll("select[data-field]").forEach((sel) => {
       let saved = sel.value;
+      let saving = Promise.resolve();
       sel.addEventListener("feedhub:synced", () => { saved = sel.value; });
-      sel.addEventListener("change", async () => {
+      sel.addEventListener("change", () => {
+        const value = sel.value;
         errEl.hidden = true;
         savedEl.textContent = "Saving…";
-        try {
-          await api(record.dataset.apiUrl, "PATCH", { [sel.dataset.field]: sel.value });
-          saved = sel.value;
-          savedEl.textContent = "Saved.";
-        } catch (e) {
-          sel.value = saved;
-          savedEl.textContent = "";
-          showError(errEl, e, "Could not save.");
-        }
+        sel.dataset.saving = String(Number(sel.dataset.saving || 0) + 1);
+        saving = saving.then(async () => {
+          try {
+            await api(record.dataset.apiUrl, "PATCH", { [sel.dataset.field]: value });
+            saved = value;
+            if (sel.value === value) savedEl.textContent = "Saved.";
+          } catch (e) {
+            if (sel.value === value) sel.value = saved;
+            savedEl.textContent = "";
+            showError(errEl, e, "Could not save.");
+          } finally {
+            sel.dataset.saving = String(Number(sel.dataset.saving) - 1);
+          }
+        });
       });
     });
   }

@@ -1,6 +1,7 @@
 // feedhub polls and questions: renders them into each feed item's extras slot (app.js calls every
 // function in window.feedhubItemExtras with the activity and the slot), with vote buttons and live
-// tallies. Uses the page's socket (window.feedhubSocket) and REST helper (window.feedhubApi).
+// tallies. Uses the page's socket hub (window.feedhubOn, window.feedhubWatchStream) and REST helper
+// (window.feedhubApi), all from app.js.
 (function () {
   "use strict";
 
@@ -48,18 +49,27 @@
   window.feedhubItemExtras = window.feedhubItemExtras || [];
   window.feedhubItemExtras.push((a, slot) => {
     if (!slot || !a.object) return;
-    if (a.poll) slot.append(renderPoll(a, a.poll));
-    if (a.question) {
-      const q = el("p", "question");
-      q.append(a.question.best_answer
-        ? el("span", "best-answer", "✓ Best answer chosen")
-        : el("span", "unanswered", "Question · no best answer yet"));
-      slot.append(q);
+    if (a.poll) {
+      slot.append(renderPoll(a, a.poll));
+      // The page's socket watches the post for new tallies, across reconnects too (app.js).
+      if (!a.poll.closed && window.feedhubWatchStream) window.feedhubWatchStream("post:" + a.object.id);
     }
+    if (a.question) slot.append(renderQuestion(a.question));
     slot.hidden = !slot.childElementCount;
   });
 
-  const subscribed = new WeakMap(); // socket -> Set of streams it was asked to watch
+  function renderQuestion(question) {
+    const q = el("p", "question");
+    q.append(question.best_answer
+      ? el("span", "best-answer", "✓ Best answer chosen")
+      : el("span", "unanswered", "Question · no best answer yet"));
+    return q;
+  }
+  // app.js tells when a question's best answer changed (chosen here, or pushed from elsewhere).
+  document.addEventListener("feedhub:question", (ev) => {
+    const old = ev.target.querySelector("[data-extras] .question");
+    if (old) old.replaceWith(renderQuestion(ev.detail.question));
+  });
 
   function update(block, state) {
     const tallies = state.choices ? state.choices.map((c) => c.votes) : state.tallies;
@@ -96,32 +106,16 @@
     }
   }
 
-  function watch() {
-    const ws = window.feedhubSocket;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return;
-    let streams = subscribed.get(ws);
-    if (!streams) {
-      streams = new Set();
-      subscribed.set(ws, streams);
-      ws.addEventListener("message", (ev) => {
-        const msg = JSON.parse(ev.data);
-        if (msg.type !== "poll") return;
-        document.querySelectorAll('[data-poll="' + msg.poll + '"]').forEach((block) => update(block, msg));
-      });
-    }
-    document.querySelectorAll("[data-poll]:not([data-closed])").forEach((block) => {
-      const stream = block.dataset.stream;
-      if (streams.has(stream)) return;
-      streams.add(stream);
-      ws.send(JSON.stringify({ type: "subscribe", stream: stream }));
-    });
-  }
-
   document.addEventListener("click", (ev) => {
     const button = ev.target.closest && ev.target.closest(".poll-choice");
     if (button && !button.disabled) vote(button);
   });
-  // The socket reconnects as a new object and feed items arrive over time: look again now and then.
-  setInterval(watch, 1000);
-  document.addEventListener("DOMContentLoaded", watch);
+  // app.js (loaded after this script) defines the page's socket hub.
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!window.feedhubOn) return;
+    window.feedhubOn((msg) => {
+      if (msg.type !== "poll") return;
+      document.querySelectorAll('[data-poll="' + msg.poll + '"]').forEach((block) => update(block, msg));
+    });
+  });
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from apps.activity.models import Follow
 from apps.activity.services import ObjectRef, activity_publish, follow_create
 from apps.activity.verbs import Verb
 from apps.social.models import Bookmark, Comment, Like, Post
@@ -159,7 +160,7 @@ def test_comments_and_likes_made_inline_reach_the_other_browser(stack, new_page)
 def test_own_posts_can_be_edited_deleted_saved_shared_and_their_thread_muted(stack, new_page):
     author = UserFactory(first_name="Ann", last_name="Lee")
     group = off_loop(group_create, actor=author, name="Design crit")
-    off_loop(make_post, author=author, body="First *draft*")
+    post = off_loop(make_post, author=author, body="First *draft*")
 
     a = sign_in(new_page(), author)
     wait_until_live(a)
@@ -172,8 +173,24 @@ def test_own_posts_can_be_edited_deleted_saved_shared_and_their_thread_muted(sta
     expect(first.locator(".content strong")).to_have_text("draft")
     expect(first.locator(".meta .edited")).to_be_visible()
 
+    # Muting shows its state, which the next page load shows too; unmuting undoes both.
+    expect(first.locator(".meta .muted-tag")).to_be_hidden()
     first.get_by_role("button", name="Mute thread").click()
-    expect(first.locator(".mute")).to_have_attribute("aria-pressed", "true")
+    expect(first.locator(".actions .mute")).to_have_text("Unmute thread")
+    expect(first.locator(".meta .muted-tag")).to_have_text(" · Thread muted")
+    assert Follow.objects.get(user=author, stream=post.stream_key).muted is True
+    a.reload()
+    expect(first.locator(".actions .mute")).to_have_text("Unmute thread")
+    expect(first.locator(".meta .muted-tag")).to_be_visible()
+    first.get_by_role("button", name="Unmute thread").click()
+    expect(first.locator(".actions .mute")).to_have_text("Mute thread")
+    expect(first.locator(".meta .muted-tag")).to_be_hidden()
+    assert Follow.objects.get(user=author, stream=post.stream_key).muted is False
+    a.reload()
+    wait_until_live(a)
+    expect(first.locator(".actions .mute")).to_have_text("Mute thread")
+    first.get_by_role("button", name="Mute thread").click()
+    expect(first.locator(".actions .mute")).to_have_text("Unmute thread")
     first.locator(".actions .bookmark").click()
     expect(first.locator(".actions .bookmark")).to_have_text("Bookmarked")
     assert Bookmark.objects.filter(user=author).count() == 1

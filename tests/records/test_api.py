@@ -5,7 +5,7 @@ from apps.activity.services import follow_create
 from apps.records.models import Deal
 from apps.records.services import record_update
 from tests.accounts.factories import UserFactory
-from tests.records.factories import make_client, make_deal
+from tests.records.factories import make_brief, make_client, make_deal
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,31 @@ def test_bad_feed_parameters_are_400(api, user, query):
 
     assert response.status_code == 400
     assert response.json()["error"] == "validation_error"
+
+
+def test_record_lists_search_by_name_or_title_among_what_i_may_see_and_page_with_the_search(api, user):
+    owner = UserFactory()
+    acme = make_client(owner=owner, name="ACME Corporation")
+    make_client(owner=owner, name="Globex")
+    for n in range(3):
+        make_deal(owner=owner, client=acme, name=f"Acme renewal {n}")
+    make_deal(owner=owner, client=acme, name="Acme secret merger", visibility="private")
+    make_brief(owner=owner, client=acme, title="ACME spring film")
+    api.force_authenticate(user)
+
+    first = api.get("/api/v1/deals/?q=acme&limit=2").json()
+    rest = api.get(first["next"]).json()
+
+    assert [d["name"] for d in first["orderedItems"] + rest["orderedItems"]] == [
+        "Acme renewal 2",
+        "Acme renewal 1",
+        "Acme renewal 0",
+    ]
+    assert rest["next"] is None
+    clients = api.get("/api/v1/clients/?q=acm").json()["orderedItems"]
+    briefs = api.get("/api/v1/briefs/?q=Spring").json()["orderedItems"]
+    assert [c["name"] for c in clients] == ["ACME Corporation"]
+    assert [b["title"] for b in briefs] == ["ACME spring film"]
+    too_long = api.get("/api/v1/deals/?q=" + "x" * 101)
+    assert too_long.status_code == 400
+    assert too_long.json()["error"] == "validation_error"

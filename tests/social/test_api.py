@@ -421,7 +421,7 @@ def test_news_feed_with_counts_and_my_likes_keeps_a_constant_query_count(
 
     items = response.json()["orderedItems"]
     assert len(items) == limit
-    assert {"comment_count", "like_count", "liked", "bookmarked"} <= set(items[0])
+    assert {"comment_count", "like_count", "liked", "bookmarked", "muted"} <= set(items[0])
 
 
 def test_feed_items_carry_counts_my_like_and_bookmark(api, user):
@@ -447,6 +447,22 @@ def test_feed_items_carry_counts_my_like_and_bookmark(api, user):
         False,
         False,
     )
+
+
+def test_feed_items_say_whether_i_muted_their_thread(api, user):
+    muted, other = make_post(), make_post()
+    for post in (muted, other):
+        follow_create(user=user, stream=post.author.stream_key)
+        activity_fanout(activity_id=post.activity_id)
+    follow_create(user=user, stream=muted.stream_key, muted=True)
+    follow_create(user=UserFactory(), stream=other.stream_key, muted=True)
+    follow_create(user=user, stream=other.stream_key)
+    api.force_authenticate(user)
+
+    items = {i["id"]: i["muted"] for i in api.get("/api/v1/feed/").json()["orderedItems"]}
+
+    assert items[muted.activity_id] is True
+    assert items[other.activity_id] is False
 
 
 def test_schema_documents_the_social_endpoints(api, user):

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from apps.activity.services import follow_create
-from apps.social.services import bookmark_create, group_create, membership_add
+from apps.social.services import bookmark_create, group_create, join_request_create, membership_add
 from tests.accounts.factories import UserFactory
 from tests.social.factories import make_comment, make_post
 
@@ -53,27 +53,77 @@ def test_an_unknown_topic_is_404(client, user):
     assert client.get("/topics/nothing-here/").status_code == 404
 
 
-def test_a_private_group_is_404_to_outsiders_and_shows_members_and_leave_to_members(client, user):
+def test_outsiders_see_only_a_private_groups_name_description_and_member_count_and_may_ask_to_join(
+    client, user
+):
     owner = UserFactory(first_name="Bo", last_name="Ray")
-    group = group_create(actor=owner, name="Board", is_private=True)
+    group = group_create(actor=owner, name="Board", description="Budget talk", is_private=True)
+    membership_add(group=group, user=UserFactory(first_name="Cy", last_name="Dee"), actor=owner)
+    make_post(author=owner, stream=group.stream_key, body="Members only")
     client.force_login(user)
 
-    assert client.get(f"/groups/{group.pk}/").status_code == 404
-    listing = client.get("/groups/").content.decode()
-    # Listed by name, so people can ask to join, but not linked: its page is members-only.
-    assert '<span class="row-title">Board</span>' in listing
-    assert f'href="/groups/{group.pk}/"' not in listing
-
-    membership_add(group=group, user=user, actor=owner)
     html = client.get(f"/groups/{group.pk}/").content.decode()
+
     assert '<h1 id="group-title">Board</h1>' in html
+    assert "Budget talk" in html
+    assert '<span id="member-count">2</span> members' in html
+    assert ">Ask to join<" in html
+    assert "Bo Ray" not in html
+    assert "Cy Dee" not in html
+    assert "data-feed-url" not in html
+    assert "Members only" not in html
+    listing = client.get("/groups/").content.decode()
+    assert f'<a class="row-title" href="/groups/{group.pk}/">Board</a>' in listing
+
+    join_request_create(group=group, user=user)
+    pending = client.get(f"/groups/{group.pk}/").content.decode()
+    assert "disabled>Request sent<" in pending
+
+
+def test_members_of_a_private_group_see_its_members_feed_and_leave_but_not_its_join_requests(client, user):
+    owner = UserFactory(first_name="Bo", last_name="Ray")
+    group = group_create(actor=owner, name="Board", is_private=True)
+    membership_add(group=group, user=user, actor=owner)
+    join_request_create(group=group, user=UserFactory(first_name="Ed", last_name="Fox"))
+    client.force_login(user)
+
+    html = client.get(f"/groups/{group.pk}/").content.decode()
+
     assert "Private group" in html
     assert "Bo Ray" in html
     assert 'id="member-count">2<' in html
     assert ">Leave group<" in html
     assert f'data-stream="group:{group.pk}"' in html
-    listing = client.get("/groups/").content.decode()
-    assert f'<a class="row-title" href="/groups/{group.pk}/">Board</a>' in listing
+    assert "join-requests" not in html
+    assert "Ed Fox" not in html
+
+
+def test_a_private_groups_admins_see_pending_requests_to_join_with_approve_and_reject(client):
+    owner = UserFactory()
+    group = group_create(actor=owner, name="Board", is_private=True)
+    asking = join_request_create(group=group, user=UserFactory(first_name="Ed", last_name="Fox"))
+    client.force_login(owner)
+
+    html = client.get(f"/groups/{group.pk}/").content.decode()
+
+    assert 'id="join-request-count">1<' in html
+    assert f'data-url="/api/v1/groups/{group.pk}/join-requests/{asking.pk}/"' in html
+    assert 'aria-label="Approve Ed Fox">Approve<' in html
+    assert 'aria-label="Reject Ed Fox">Reject<' in html
+
+
+def test_an_unknown_group_is_404(client, user):
+    client.force_login(user)
+    assert client.get("/groups/999999/").status_code == 404
+
+
+def test_the_group_list_offers_a_new_group_form(client, user):
+    client.force_login(user)
+
+    html = client.get("/groups/").content.decode()
+
+    assert 'id="group-create" data-url="/api/v1/groups/"' in html
+    assert 'name="visibility" value="private"' in html
 
 
 def test_a_post_page_embeds_the_post_as_a_hydrated_feed_item_in_few_queries(

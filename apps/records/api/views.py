@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db import transaction
 from django.http import Http404
@@ -98,14 +99,24 @@ class FollowRequest(serializers.Serializer):
     )
 
 
-class RecordListCreateApi(_RecordApi):
-    """List records of a kind (newest first, `?before=` cursor) or create one."""
+class RecordListQuery(FeedQuerySerializer):
+    q = serializers.CharField(
+        required=False, max_length=100, help_text="Only records whose name (a brief's title) contains this."
+    )
 
-    @extend_schema(parameters=[FeedQuerySerializer], responses=RecordPageOutput)
+
+class RecordListCreateApi(_RecordApi):
+    """List records of a kind (newest first, `?before=` cursor, `?q=` name search) or create one."""
+
+    @extend_schema(parameters=[RecordListQuery], responses=RecordPageOutput)
     def get(self, request: Request) -> Response:
         query = parse_feed_query(request)
+        search = RecordListQuery(data=request.query_params)
+        search.is_valid(raise_exception=True)
         limit = activity_selectors.clamp_limit(query.get("limit"))
-        qs = selectors.record_list(model=self.spec.model, viewer=request.user).order_by("-pk")
+        qs = selectors.record_list(
+            model=self.spec.model, viewer=request.user, q=search.validated_data.get("q", "").strip()
+        ).order_by("-pk")
         if "before" in query:
             qs = qs.filter(pk__lt=query["before"])
         rows = list(qs[: limit + 1])
@@ -120,10 +131,15 @@ class RecordListCreateApi(_RecordApi):
             {
                 "type": "OrderedCollectionPage",
                 "orderedItems": [record_to_dict(r, following=r.stream_key in followed) for r in rows],
-                "next": f"{request.build_absolute_uri(request.path)}?before={next_cursor}" if more else None,
+                "next": self._next_url(request, next_cursor) if more else None,
                 "nextCursor": next_cursor,
             }
         )
+
+    @staticmethod
+    def _next_url(request: Request, cursor: int) -> str:
+        params = {**{k: v for k, v in request.query_params.items() if k != "before"}, "before": cursor}
+        return f"{request.build_absolute_uri(request.path)}?{urlencode(params)}"
 
     @extend_schema(request=RECORD_INPUT, responses={201: RecordOutput})
     def post(self, request: Request) -> Response:

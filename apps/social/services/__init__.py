@@ -45,6 +45,7 @@ from ..models import (
     Topic,
 )
 from ..rendering import excerpt, mentioned_usernames, render_markdown, topic_slugs
+from .live import likes_changed
 from .notify import tell
 from .polls import poll_attach
 
@@ -299,6 +300,7 @@ def like_create(*, user: User, activity: Activity) -> bool:
         if created:
             _counts_add(activity.pk, likes=1)
             _like_tell(user=user, liked=activity)
+            likes_changed(activity_id=activity.pk)
     return created
 
 
@@ -327,6 +329,7 @@ def like_delete(*, user: User, activity: Activity) -> bool:
         deleted, _ = Like.objects.filter(user=user, activity=activity).delete()
         if deleted:
             _counts_add(activity.pk, likes=-1)
+            likes_changed(activity_id=activity.pk)
     return deleted > 0
 
 
@@ -344,6 +347,7 @@ def comment_like_create(*, user: User, comment: Comment) -> bool:
         if created:
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
             _comment_like_tell(user=user, comment=comment)
+            likes_changed(activity_id=comment.activity_id, comment_id=comment.pk)
     return created
 
 
@@ -379,6 +383,7 @@ def comment_like_delete(*, user: User, comment: Comment) -> bool:
         deleted, _ = CommentLike.objects.filter(user=user, comment=comment).delete()
         if deleted:
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") - 1)
+            likes_changed(activity_id=comment.activity_id, comment_id=comment.pk)
     return deleted > 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from functools import partial
 
@@ -18,9 +17,8 @@ from apps.notifications.reasons import Reason
 
 from ..models import Poll, PollChoice, PollVote, Post
 from ..rendering import excerpt
+from .live import enqueue_live_push
 from .notify import tell
-
-logger = logging.getLogger(__name__)
 
 POLL_MIN_CHOICES = 2
 POLL_MAX_CHOICES = 10
@@ -119,16 +117,9 @@ def polls_close_due(*, now: datetime | None = None, limit: int = 500) -> int:
 
 
 def _enqueue_poll_push(post_id: int) -> None:
-    """Live tallies are a hint (clients can read the poll again): a broker outage must not fail a
-    vote that is committed, so it is logged and dropped."""
-    from kombu.exceptions import OperationalError as BrokerError
-
     from ..tasks import push_poll_task
 
-    try:
-        push_poll_task.delay(post_id)
-    except (BrokerError, OSError) as exc:
-        logger.warning("live tallies of poll %s not pushed: %s", post_id, exc)
+    enqueue_live_push(push_poll_task, post_id)
 
 
 def poll_push(*, post_id: int) -> None:
