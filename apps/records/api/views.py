@@ -21,7 +21,7 @@ from apps.activity.api.pagination import (
     feed_page_response,
     parse_feed_query,
 )
-from apps.activity.api.serializers import FollowOutput
+from apps.activity.api.serializers import FollowOutput, FollowSettingsInput
 from apps.activity.models import Follow
 from apps.activity.presenters import follow_to_dict
 from apps.activity.services import follow_create, follow_delete
@@ -85,18 +85,8 @@ class _RecordApi(APIView):
         return selectors.access_record(model=self.spec.model, viewer=request.user, pk=pk)
 
 
-class FollowRequest(serializers.Serializer):
-    verbs = serializers.ListField(
-        child=serializers.CharField(max_length=64),
-        required=False,
-        max_length=20,
-        help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
-    )
-    include_related = serializers.BooleanField(
-        required=False,
-        default=True,
-        help_text="Clients only: false leaves out the activity of the client's briefs and deals.",
-    )
+class FollowRequest(FollowSettingsInput):
+    """Follow a record, for some verbs only or (clients) without the roll-up."""
 
 
 class RecordListQuery(FeedQuerySerializer):

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.activity.api.fields import JsonBooleanField
+from apps.activity.api.serializers import ROLLUP_HELP, FollowSettingsInput, verbs_field
 from apps.activity.presenters import person_to_dict
 
 from ..models import Comment, Post
@@ -64,36 +65,20 @@ class BodyInput(serializers.Serializer):
     body = serializers.CharField(max_length=BODY_MAX, help_text="Markdown; @username mentions, #topics.")
 
 
-class FollowInput(serializers.Serializer):
+class FollowInput(FollowSettingsInput):
     stream = serializers.CharField(max_length=100)
-    verbs = serializers.ListField(
-        child=serializers.CharField(max_length=64),
-        required=False,
-        max_length=20,
-        help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
-    )
     muted = JsonBooleanField(
         required=False, default=False, help_text="Keep following but receive nothing (mute a thread)."
-    )
-    include_related = serializers.BooleanField(
-        required=False,
-        default=True,
-        help_text="Client follows: false leaves out its briefs' and deals' activity (the roll-up).",
     )
 
 
 class FollowUpdateInput(serializers.Serializer):
+    """Only the settings given change."""
+
     stream = serializers.CharField(max_length=100)
-    verbs = serializers.ListField(
-        child=serializers.CharField(max_length=64),
-        required=False,
-        max_length=20,
-        help_text='Only these verbs reach my feed (e.g. ["Update"]); empty for everything.',
-    )
-    muted = serializers.BooleanField(required=False, help_text="Keep following but receive nothing.")
-    include_related = serializers.BooleanField(
-        required=False, help_text="Client follows: false leaves out its briefs' and deals' activity."
-    )
+    verbs = verbs_field()
+    muted = JsonBooleanField(required=False, help_text="Keep following but receive nothing.")
+    include_related = JsonBooleanField(required=False, help_text=ROLLUP_HELP)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if set(attrs) == {"stream"}:
