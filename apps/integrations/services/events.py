@@ -194,17 +194,23 @@ def _publish(integration: IntegrationApp, prepared: _Prepared, key: str | None) 
 
 def _replay(integration: IntegrationApp, key: str, digest: str) -> EventOutcome | None:
     record = IdempotencyRecord.objects.filter(integration=integration, key=key).first()
+    activity = None
+    if record is None:
+        activity = (
+            Activity.objects.select_related("actor")
+            .filter(source_client=str(integration.pk), idempotency_key=key)
+            .first()
+        )
+        if activity is not None:
+            # The record commits with its activity: a twin that committed between the two reads
+            # above left the record behind us, so read it again before falling back.
+            record = IdempotencyRecord.objects.filter(integration=integration, key=key).first()
     if record is not None:
         if record.request_hash != digest:
             return EventOutcome(status=422, error_code="idempotency_key_reused")
         return EventOutcome(status=record.status_code, body=record.response, replayed=True)
-    # The key's record was purged, but the activity itself still carries the key.
-    activity = (
-        Activity.objects.select_related("actor")
-        .filter(source_client=str(integration.pk), idempotency_key=key)
-        .first()
-    )
     if activity is not None:
+        # The key's record was purged, but the activity itself still carries the key.
         return EventOutcome(status=200, body=activity_to_as2(activity, integration), replayed=True)
     return None
 
